@@ -22,7 +22,7 @@ import os
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -217,7 +217,8 @@ def train(data_dir: Path | None = None, out_dir: Path | None = None,
                               _xgb_params(best_params, config,
                                           learning_rate=search_rate,
                                           scale_pos_weight=negatives / positives),
-                              config, config.search_folds, bar)
+                              replace(config, max_rounds=min(config.max_rounds, 400)),
+                              config.search_folds, bar)
     imbalance = {
         "chosen": "unweighted",
         "reason": ("the 10:1 cost asymmetry is handled by the decision threshold; without "
