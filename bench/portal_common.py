@@ -1,0 +1,63 @@
+"""Shared by the portal benchmarks: a database of N clients (the real applications replicated
+under new IDs), built with the migrations and the real import service."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from ml.config import credit_data_dir
+
+BENCH_DIR = Path(__file__).resolve().parent / "out"
+
+
+def build_database(n_clients: int, db_path: Path) -> Path:
+    """Create ``db_path`` (once) with ``n_clients`` applications; returns it."""
+    os.environ.setdefault("PAD_ENV", "development")
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    import flask_migrate
+
+    from webapp import create_app
+    from webapp.extensions import db
+    from webapp.models_registry import models
+    from webapp.services.client_import import import_applications
+
+    app = create_app()
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from webapp.models import Client
+
+        flask_migrate.upgrade()
+        have = db.session.scalar(select(func.count()).select_from(Client)) or 0
+        if have >= n_clients:
+            return db_path
+        source = pd.read_csv(credit_data_dir() / "application_test_sample.csv",
+                             low_memory=False)
+        copies, next_id = [], 1_000_000 + have
+        while sum(len(c) for c in copies) < n_clients - have:
+            chunk = source.copy()
+            chunk["SK_ID_CURR"] = range(next_id, next_id + len(chunk))
+            next_id += len(chunk)
+            copies.append(chunk)
+        frame = pd.concat(copies).iloc[: n_clients - have]
+        BENCH_DIR.mkdir(exist_ok=True)
+        csv = BENCH_DIR / "replicated.csv"
+        frame.to_csv(csv, index=False)
+        started = time.perf_counter()
+        report = import_applications(db.session, csv, models().credit)
+        print(f"imported {report.inserted} clients in {time.perf_counter() - started:.1f} s")
+        csv.unlink()
+    return db_path
+
+
+def percentiles(values: list[float]) -> str:
+    """``p50 / p95 / max`` in milliseconds."""
+    import numpy as np
+
+    ms = np.array(values) * 1000
+    return (f"p50 {np.percentile(ms, 50):6.1f} ms  p95 {np.percentile(ms, 95):6.1f} ms  "
+            f"max {ms.max():6.1f} ms  (n={len(ms)})")

@@ -1,0 +1,155 @@
+"""32 simulated advisors against gunicorn on loopback: errors, latency, memory per worker.
+
+Starts gunicorn (``--workers 2``, one per core) on the benchmark database built by
+``portal_latency.py`` (or builds it), signs in once, then each simulated advisor loops for
+``--seconds``: open a random client's partials (identity, decision, reasons, population,
+neighbours, recourse) and post a what-if. Prints the error count, latency percentiles per
+endpoint and overall, and the resident memory of each worker.
+
+Usage: ``python bench/portal_load.py [--clients 300000] [--users 32] [--seconds 60]``.
+Target (issue 3): 0 errors, p95 ≤ 150 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+from portal_common import BENCH_DIR, build_database, percentiles
+
+REPO = Path(__file__).resolve().parent.parent
+PARTIALS = ("identity", "decision", "reasons", "population", "neighbours", "recourse")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=300_000)
+    parser.add_argument("--users", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    BENCH_DIR.mkdir(exist_ok=True)
+    db_path = build_database(args.clients, BENCH_DIR / f"portal-{args.clients}.sqlite3")
+
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    from sqlalchemy import select
+
+    from webapp import create_app
+    from webapp.extensions import db
+    from webapp.models import Client, User
+    from webapp.services.users import create_user
+
+    app = create_app()
+    with app.app_context():
+        if db.session.scalar(select(User).where(User.email == "bench@example.com")) is None:
+            create_user(db.session, "bench@example.com", "bench-password-123", "advisor")
+            db.session.commit()
+        ids = db.session.scalars(select(Client.sk_id_curr)).all()
+
+    env = dict(os.environ, PAD_ENV="development", DATABASE_URL=f"sqlite:///{db_path}")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", "4",
+         "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning", "wsgi:app"],
+        cwd=REPO, env=env)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=10)
+                break
+            except OSError:  # not up yet (URLError, refused, timed out)
+                time.sleep(0.5)
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = opener.open(base + "/login").read().decode()
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+        opener.open(base + "/login", urllib.parse.urlencode(
+            {"email": "bench@example.com", "password": "bench-password-123",
+             "csrf_token": token}).encode())
+        home = opener.open(base + "/").read().decode()
+        csrf = re.search(r'"X-CSRFToken": "([^"]+)"', home).group(1)
+        cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+
+        timings: dict[str, list[float]] = defaultdict(list)
+        errors: list[str] = []
+        lock = threading.Lock()
+        deadline = time.time() + args.seconds
+
+        def advisor(seed: int) -> None:
+            rng = random.Random(seed)
+            headers = {"Cookie": cookie, "HX-Request": "true", "X-CSRFToken": csrf}
+            while time.time() < deadline:
+                sk_id = rng.choice(ids)
+                calls = [(name, f"/clients/{sk_id}/sections/{name}", None) for name in PARTIALS]
+                form = {"AMT_CREDIT": str(rng.randint(50, 200) * 5000), "AMT_ANNUITY": "25000",
+                        "TERM": "20", "AMT_GOODS_PRICE": "450000",
+                        "AMT_INCOME_TOTAL": "150000"}
+                calls.append(("what-if", f"/clients/{sk_id}/what-if",
+                              urllib.parse.urlencode(form).encode()))
+                for name, path, body in calls:
+                    request = urllib.request.Request(base + path, data=body, headers=headers)
+                    started = time.perf_counter()
+                    try:
+                        with urllib.request.urlopen(request, timeout=30) as response:
+                            response.read()
+                            ok = response.status == 200
+                    except Exception as exc:  # noqa: BLE001 - every failure counts
+                        ok, name = False, f"{name}: {exc}"
+                    elapsed = time.perf_counter() - started
+                    with lock:
+                        if ok:
+                            timings[name].append(elapsed)
+                        else:
+                            errors.append(name)
+
+        threads = [threading.Thread(target=advisor, args=(i,)) for i in range(args.users)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        workers = _children(server.pid)
+        total = [t for values in timings.values() for t in values]
+        print(f"{args.users} advisors, {args.seconds} s, gunicorn {args.workers} workers x 4 "
+              f"threads, {len(ids)} clients")
+        print(f"requests: {len(total)} ok, {len(errors)} errors "
+              f"({len(total) / args.seconds:.0f} req/s)")
+        for name, values in sorted(timings.items()):
+            print(f"  {name:11s} {percentiles(values)}")
+        print(f"  {'all':11s} {percentiles(total)}")
+        for pid in workers:
+            print(f"worker {pid}: {_rss_mb(pid):.0f} MB resident")
+        if errors:
+            print("first errors:", errors[:5])
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

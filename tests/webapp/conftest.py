@@ -1,0 +1,57 @@
+"""Fixtures of the web tests: a throwaway client (a copy of a seeded application under a new
+ID) that a test may edit or delete without disturbing the others."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+_NEXT_ID = itertools.count(970_000_001)
+
+
+@pytest.fixture
+def fresh_client(db, seeded_ids):
+    """``fresh_client()`` → the ID of a new client (a copy of a seeded one), removed after."""
+    from webapp.models import ApplicationVersion, Client, Review
+    from webapp.services.records import decode_record, encode_record
+
+    created: list[int] = []
+
+    def make(source_index: int = -1) -> int:
+        source = db.session.get(Client, seeded_ids[source_index])
+        sk_id = next(_NEXT_ID)
+        record = dict(decode_record(source.raw_record), SK_ID_CURR=sk_id)
+        copy = Client(sk_id_curr=sk_id, raw_record=encode_record(record),
+                      probability=source.probability, decision=source.decision,
+                      model_version=source.model_version, source="test:fresh",
+                      **{c: getattr(source, c) for c in (
+                          "contract_type", "gender", "income_type", "education",
+                          "family_status", "housing_type", "children", "income_total",
+                          "credit_amount", "annuity", "goods_price", "days_birth")})
+        db.session.add(copy)
+        db.session.commit()
+        created.append(sk_id)
+        return sk_id
+
+    yield make
+    db.session.rollback()
+    for sk_id in created:
+        db.session.query(ApplicationVersion).filter_by(sk_id_curr=sk_id).delete()
+        db.session.query(Review).filter_by(sk_id_curr=sk_id).delete()
+        db.session.query(Client).filter_by(sk_id_curr=sk_id).delete()
+    db.session.commit()
+
+
+@pytest.fixture
+def admin_browser(login_as, csrf_token):
+    """A signed-in admin and a CSRF token for its session: ``(browser, token)``."""
+    browser = login_as("admin")
+    return browser, csrf_token(browser, "/")
+
+
+@pytest.fixture
+def advisor_browser(login_as, csrf_token):
+    """A signed-in advisor and a CSRF token for its session: ``(browser, token)``."""
+    browser = login_as("advisor")
+    return browser, csrf_token(browser, "/")

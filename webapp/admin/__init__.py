@@ -1,0 +1,1 @@
+"""Administration (admins only). The full admin views come in a later issue."""

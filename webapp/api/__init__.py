@@ -1,0 +1,1 @@
+"""The JSON API for other systems (bearer tokens), with its OpenAPI document."""

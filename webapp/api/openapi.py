@@ -1,0 +1,94 @@
+"""The OpenAPI 3.1 document of ``/api/v1`` (built in code, so it cannot drift from the
+field list of the schema)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ml.credit.schema import CATEGORICAL_COLUMNS, ID_COLUMN, NUMERIC_COLUMNS
+
+from ..services.applications import BOUNDS, REQUIRED_FIELDS
+
+
+def _application_schema() -> dict[str, Any]:
+    properties: dict[str, Any] = {ID_COLUMN: {"type": "integer", "description": "ignored"}}
+    for column in NUMERIC_COLUMNS:
+        prop: dict[str, Any] = {"type": ["number", "null"]}
+        if column in BOUNDS:
+            prop["minimum"], prop["maximum"] = BOUNDS[column].low, BOUNDS[column].high
+        properties[column] = prop
+    for column in CATEGORICAL_COLUMNS:
+        properties[column] = {"type": ["string", "null"]}
+    return {"type": "object", "properties": properties, "required": list(REQUIRED_FIELDS),
+            "additionalProperties": False,
+            "description": "One application with Home Credit's raw field names. Absent "
+                           "fields are missing values. DAYS_EMPLOYED may be 365243 (unknown)."}
+
+
+def _score_schema(with_id: bool) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "probability": {"type": "number", "description": "probability of default"},
+        "threshold": {"type": "number", "description": "refused when probability >= threshold"},
+        "decision": {"type": "string", "enum": ["accepted", "refused"]},
+        "base_value": {"type": "number", "description": "log-odds of the average client"},
+        "contributions": {"type": "object", "additionalProperties": {"type": "number"},
+                          "description": "feature -> SHAP contribution (log-odds); "
+                                         "base_value + sum = the model's margin"},
+        "reasons": {"type": "array", "items": {"$ref": "#/components/schemas/Reason"}},
+        "model_version": {"type": "string"},
+    }
+    if with_id:
+        properties = {"sk_id_curr": {"type": "integer"}, **properties}
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The document served at ``/api/v1/openapi.json``."""
+    error = {"description": "error", "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Error"}}}}
+    lang = {"name": "lang", "in": "query", "required": False,
+            "schema": {"type": "string", "enum": ["fr", "en"], "default": "fr"},
+            "description": "language of the reasons' text"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Prêt à dépenser — credit decisions", "version": "1.0.0",
+                 "description": "Probability of default, decision and SHAP explanation. "
+                                "Authenticate with `Authorization: Bearer <token>` "
+                                "(`flask users token EMAIL`)."},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "paths": {
+            "/clients/{sk_id_curr}": {"get": {
+                "summary": "Score and explanation of a stored client",
+                "parameters": [{"name": "sk_id_curr", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}, lang],
+                "responses": {"200": {"description": "the client's score", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ClientScore"}}}},
+                    "401": error, "404": error, "503": error}}},
+            "/score": {"post": {
+                "summary": "Score and explain an application (nothing is stored)",
+                "parameters": [lang],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/Application"}}}},
+                "responses": {"200": {"description": "the application's score", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Score"}}}},
+                    "400": error, "401": error, "415": error, "422": error, "503": error}}},
+        },
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Application": _application_schema(),
+                "Score": _score_schema(False),
+                "ClientScore": _score_schema(True),
+                "Reason": {"type": "object", "properties": {
+                    "feature": {"type": "string"}, "label": {"type": "string"},
+                    "value": {"type": "string"},
+                    "direction": {"type": "string", "enum": ["against", "for"]},
+                    "contribution": {"type": "number"}, "text": {"type": "string"}}},
+                "Error": {"type": "object", "properties": {
+                    "error": {"type": "string"}, "status": {"type": "integer"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}}},
+                    "required": ["error", "status"]},
+            },
+        },
+    }

@@ -1,0 +1,1 @@
+"""Front-end libraries served from the Python packages that ship them."""

@@ -1,0 +1,27 @@
+"""Record, in the decision records, each explanation shown to an advisor (one INSERT)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_login import current_user
+
+from ..extensions import db
+from ..services.decision_records import reason_sentences, record_decision
+from .applicants import Applicant
+
+
+def record_shown(applicant: Applicant, action: str, model: Any, explanation: Any,
+                 against: list, in_favour: list,
+                 details: Mapping[str, Any] | None = None) -> None:
+    """Add and commit the record of what ``current_user`` was just shown."""
+    extra = dict(details or {})
+    if applicant.is_draft:
+        extra["draft"] = True
+    record_decision(db.session, user=current_user, action=action,
+                    sk_id_curr=applicant.sk_id_curr, application_version=applicant.version,
+                    model_version=str(model.version), threshold=explanation.threshold,
+                    probability=explanation.probability, decision=explanation.decision,
+                    reasons=reason_sentences(against, in_favour), details=extra)
+    db.session.commit()

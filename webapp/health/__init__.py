@@ -1,0 +1,1 @@
+"""Health endpoint, for load balancers and operators."""

@@ -1,0 +1,58 @@
+"""Settings, read from the environment.
+
+A secret has no production default: in production (``PAD_ENV=production``, the default
+outside ``make run`` and the tests) the app refuses to start without ``SECRET_KEY``. In
+development a random key is generated once and kept in ``instance/secret_key``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not allow the app to start safely."""
+
+
+def _instance_secret(instance_path: Path) -> str:
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(instance_path: Path) -> dict:
+    """Build the Flask configuration mapping from the environment."""
+    env = os.environ.get("PAD_ENV", "production")
+    if env not in {"production", "development", "testing"}:
+        raise ConfigurationError(f"PAD_ENV must be production, development or testing, not {env!r}")
+    secret = os.environ.get("SECRET_KEY")
+    if not secret:
+        if env == "production":
+            raise ConfigurationError(
+                "SECRET_KEY is not set. Set it in the environment (for example "
+                "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`) "
+                "or run with PAD_ENV=development on a workstation."
+            )
+        secret = _instance_secret(instance_path)
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'pad.sqlite3'}"
+    return {
+        "PAD_ENV": env,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "MAX_CONTENT_LENGTH": int(os.environ.get("PAD_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)),
+        "PAD_ARTIFACTS_DIR": os.environ.get("PAD_ARTIFACTS_DIR"),
+    }
