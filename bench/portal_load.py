@@ -6,7 +6,9 @@ Starts gunicorn (``--workers 2``, one per core) on the benchmark database built 
 neighbours, recourse) and post a what-if. Prints the error count, latency percentiles per
 endpoint and overall, and the resident memory of each worker.
 
-Usage: ``python bench/portal_load.py [--clients 300000] [--users 32] [--seconds 60]``.
+Usage: ``python bench/portal_load.py [--clients 300000] [--users 32] [--seconds 60]
+[--think 2]``. ``--think`` is the mean pause after each client, as an advisor reads the page;
+without it the run measures saturation (latency = advisors / throughput).
 Target (issue 3): 0 errors, p95 ≤ 150 ms.
 """
 
@@ -53,6 +55,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean pause (s, exponential) after each client an advisor opens; "
+                             "0 = no pause: a saturation test, not a human pace")
     args = parser.parse_args()
     BENCH_DIR.mkdir(exist_ok=True)
     db_path = build_database(args.clients, BENCH_DIR / f"portal-{args.clients}.sqlite3")
@@ -127,6 +132,8 @@ def main() -> None:
                             timings[name].append(elapsed)
                         else:
                             errors.append(name)
+                if args.think > 0:
+                    time.sleep(min(rng.expovariate(1 / args.think), 4 * args.think))
 
         threads = [threading.Thread(target=advisor, args=(i,)) for i in range(args.users)]
         for thread in threads:
@@ -135,8 +142,8 @@ def main() -> None:
             thread.join()
         workers = _children(server.pid)
         total = [t for values in timings.values() for t in values]
-        print(f"{args.users} advisors, {args.seconds} s, gunicorn {args.workers} workers x 4 "
-              f"threads, {len(ids)} clients")
+        print(f"{args.users} advisors, {args.seconds} s, think time {args.think} s, gunicorn "
+              f"{args.workers} workers x 4 threads, {len(ids)} clients")
         print(f"requests: {len(total)} ok, {len(errors)} errors "
               f"({len(total) / args.seconds:.0f} req/s)")
         for name, values in sorted(timings.items()):
