@@ -27,6 +27,7 @@ migrate: install
 
 models: install
 	$(BIN)/python -m ml.credit prepare
+	$(BIN)/python -m ml.vision prepare
 
 run: migrate models
 	PAD_ENV=$${PAD_ENV:-development} $(BIN)/flask clients import --if-empty
@@ -43,6 +44,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/credit_explain.py
+	$(BIN)/python bench/vision_infer.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
