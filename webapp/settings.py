@@ -55,4 +55,5 @@ def load_settings(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": env == "production",
         "MAX_CONTENT_LENGTH": int(os.environ.get("PAD_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)),
         "PAD_ARTIFACTS_DIR": os.environ.get("PAD_ARTIFACTS_DIR"),
+        "PAD_MAX_IMPORT_BYTES": int(os.environ.get("PAD_MAX_IMPORT_BYTES", 64 * 1024 * 1024)),
     }
