@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from .clients.routes import bp as clients_bp
     from .health.routes import bp as health_bp
     from .model_card.routes import bp as model_card_bp
+    from .vision.routes import bp as vision_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(assets_bp)
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(model_card_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(vision_bp)  # its JSON endpoint is CSRF-exempt (in routes.py)
     csrf.exempt(api_bp)  # bearer tokens only, never the session cookie: nothing to forge
     check_every_view_declares_access(app)
 

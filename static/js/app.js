@@ -12,8 +12,10 @@
     Array.prototype.forEach.call(nodes, function (node) {
       if (node.dataset.drawn) { return; }
       var source = document.getElementById(node.dataset.chart);
-      if (!source) { return; }
-      var spec = JSON.parse(source.textContent);
+      // data-figure: a partial swapped in by htmx, which strips <script> elements.
+      var text = source ? source.textContent : node.dataset.figure;
+      if (!text) { return; }
+      var spec = JSON.parse(text);
       node.dataset.drawn = "1";
       // No mode bar: its buttons inside a role="img" figure would be nested controls for
       // screen readers; hover tooltips stay, and the data table beside carries the numbers.
@@ -37,5 +39,49 @@
 
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
+})();
+
+/* Image page: drop a photo on the drop zone (it fills the file input and sends the form),
+   and the saliency opacity sliders. Without JavaScript the file input and the plain form
+   post still work, and the overlays keep their default opacity. */
+(function () {
+  "use strict";
+
+  function zoneOf(event) {
+    return event.target.closest ? event.target.closest("[data-dropzone]") : null;
+  }
+
+  ["dragenter", "dragover"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var zone = zoneOf(event);
+      if (!zone) { return; }
+      event.preventDefault();
+      zone.classList.add("is-dragover");
+    });
+  });
+
+  document.addEventListener("dragleave", function (event) {
+    var zone = zoneOf(event);
+    if (zone) { zone.classList.remove("is-dragover"); }
+  });
+
+  document.addEventListener("drop", function (event) {
+    var zone = zoneOf(event);
+    if (!zone) { return; }
+    event.preventDefault();
+    zone.classList.remove("is-dragover");
+    var input = zone.querySelector("input[type=file]");
+    if (!input || !event.dataTransfer || !event.dataTransfer.files.length) { return; }
+    input.files = event.dataTransfer.files;
+    var form = zone.closest("form");
+    if (form && form.requestSubmit) { form.requestSubmit(); }
+  });
+
+  document.addEventListener("input", function (event) {
+    var slider = event.target;
+    if (!slider.dataset || !slider.dataset.opacityFor) { return; }
+    var layer = document.getElementById(slider.dataset.opacityFor);
+    if (layer) { layer.style.opacity = String(Number(slider.value) / 100); }
   });
 })();

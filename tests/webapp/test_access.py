@@ -82,6 +82,12 @@ MATRIX = {
     "api.openapi": ("GET", "/api/v1/openapi.json", None, {r: 200 for r in ROLES}),
     "api.client_score": ("GET", "/api/v1/clients/{id}", None,
                          {"anonymous": 401, "advisor": 200, "admin": 200}),
+    "vision.image_page": ("GET", "/image", None, {r: 200 for r in ROLES}),
+    "vision.classify_page": ("POST", "/image", {}, {r: 400 for r in ROLES}),
+    "vision.gallery_photo": ("GET", "/image/galerie/..%2Fsecret.jpg", None,
+                             {r: 404 for r in ROLES}),
+    "vision.study_page": ("GET", "/image/etude", None, {r: 200 for r in ROLES}),
+    "vision.api_classify": ("POST", "/api/v1/vision/classify", {}, {r: 400 for r in ROLES}),
     "api.score": ("POST", "/api/v1/score", "json", {"anonymous": 401, "advisor": 200,
                                                     "admin": 200}),
 }
@@ -125,7 +131,8 @@ def test_every_view_declares_who_may_call_it(app):
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_access(endpoint, role, app, login_as, csrf_token, seeded_ids, draft, tokens):
+def test_access(endpoint, role, app, login_as, csrf_token, seeded_ids, draft, tokens,
+                vision_models):
     method, template, data, expected = MATRIX[endpoint]
     browser = app.test_client() if role == "anonymous" else login_as(role)
     url = template.format(id=seeded_ids[0], token=draft)

@@ -1,0 +1,120 @@
+"""What the image page shows: refusal messages, and a classification as text, chart, overlays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+
+from ..services.charts import FONT, Chart, layout
+from ..services.formatting import percent
+from ..services.vision_overlay import heatmap_image, png_data_uri, summarise
+from ..templating import current_language
+
+MODEL_NAMES = {"vit": "ViT (DINOv2)", "efficientnet": "EfficientNet-Lite0"}
+BAR_COLOURS = {"vit": "#0072B2", "efficientnet": "#D55E00"}  # Okabe–Ito
+
+
+def refusal_status(reason: str) -> int:
+    """The HTTP status of a refused upload: 413 too big, 415 not a photo type, else 422."""
+    if reason in ("too_large", "too_many_pixels"):
+        return 413
+    if reason in ("gif", "pdf", "svg", "unknown"):
+        return 415
+    if reason == "missing":
+        return 400
+    return 422
+
+
+def refusal_message(reason: str, limits: dict[str, int]) -> str:
+    """A message saying what was wrong with the file and what to do."""
+    megabytes = limits["max_bytes"] / 1024 / 1024
+    megapixels = limits["max_pixels"] / 1_000_000
+    messages = {
+        "missing": _("Choisissez une photo à envoyer."),
+        "empty": _("Le fichier est vide (0 octet). Choisissez une photo JPEG, PNG ou WebP."),
+        "too_large": _("Le fichier dépasse %(mb).0f Mo. Envoyez une photo plus légère.",
+                       mb=megabytes),
+        "too_many_pixels": _("L'image a trop de pixels (plus de %(mp).0f millions) : elle est "
+                             "refusée sans être décodée. Réduisez sa taille.", mp=megapixels),
+        "gif": _("Les images GIF (souvent animées) ne sont pas acceptées. Envoyez une photo "
+                 "JPEG, PNG ou WebP."),
+        "pdf": _("Ce fichier est un PDF, pas une photo (son nom ne compte pas, seul son contenu "
+                 "est lu). Envoyez une photo JPEG, PNG ou WebP."),
+        "svg": _("Les images SVG (dessins vectoriels, qui peuvent contenir des scripts) ne sont "
+                 "pas acceptées. Envoyez une photo JPEG, PNG ou WebP."),
+        "unknown": _("Ce fichier n'est pas une photo JPEG, PNG ou WebP (son contenu a été lu, "
+                     "pas son nom)."),
+        "too_small": _("L'image est trop petite pour être classée (16 pixels de côté au moins)."),
+        "animated": _("Les images animées ne sont pas acceptées : envoyez une photo fixe."),
+        "corrupt": _("Le fichier est tronqué ou abîmé : l'image ne peut pas être lue. "
+                     "Envoyez-la de nouveau."),
+    }
+    return messages.get(reason, messages["unknown"])
+
+
+def _place(row: int, column: int) -> str:
+    places = [[_("en haut à gauche"), _("en haut au centre"), _("en haut à droite")],
+              [_("à gauche"), _("au centre"), _("à droite")],
+              [_("en bas à gauche"), _("en bas au centre"), _("en bas à droite")]]
+    return places[row][column]
+
+
+def _method_name(method: str) -> str:
+    return {"occlusion": _("Occlusion (même méthode pour les deux modèles)"),
+            "rollout": _("Attention rollout (propre au ViT)"),
+            "cam": _("Class activation map (propre à l'EfficientNet)")}.get(method, method)
+
+
+def _overlay(method: str, saliency, label: str, model_id: str) -> dict[str, Any]:
+    summary = summarise(saliency)
+    description = _("%(method)s : la zone qui a le plus pesé dans la prédiction « %(label)s » "
+                    "est %(place)s ; les zones marquantes couvrent %(share)s %% de la photo.",
+                    method=_method_name(method), label=label,
+                    place=_place(summary.row, summary.column),
+                    share=round(100 * summary.coverage))
+    return {"id": f"{model_id}-{method}", "method": method, "name": _method_name(method),
+            "heatmap": png_data_uri(heatmap_image(saliency)), "description": description}
+
+
+def _top5_chart(model_id: str, top5: list[list[Any]]) -> Chart:
+    labels = [label for label, _p in top5][::-1]
+    values = [round(100 * float(p), 1) for _l, p in top5][::-1]
+    name = MODEL_NAMES.get(model_id, model_id)
+    figure = {
+        "data": [{"type": "bar", "orientation": "h", "x": values, "y": labels,
+                  "marker": {"color": BAR_COLOURS.get(model_id, "#009E73")},
+                  "text": [f"{v:.1f} %" for v in values], "textposition": "auto",
+                  "hovertemplate": "%{y} : %{x:.1f} %<extra></extra>"}],
+        "layout": layout(height=230, font=FONT,
+                         margin={"l": 190, "r": 20, "t": 10, "b": 40},
+                         xaxis={"range": [0, 100], "ticksuffix": " %",
+                                "title": {"text": _("Probabilité")}},
+                         yaxis={"automargin": True}),
+    }
+    best, probability = top5[0]
+    return Chart(id=f"{model_id}-top5", title=_("%(model)s : les 5 catégories les plus probables",
+                                                   model=name),
+                 summary=_("%(model)s prédit « %(label)s » avec une probabilité de %(p)s.",
+                           model=name, label=best, p=percent(probability, current_language())),
+                 figure=figure, columns=[_("Catégorie"), _("Probabilité")],
+                 rows=[[label, percent(p, current_language())] for label, p in top5])
+
+
+def classification_view(vision, image, outcome: dict, name: str) -> dict[str, Any]:
+    """The result for the template: the photo as the models saw it, and per model its label,
+    top-5 (text, table, chart), time and saliency overlays (shared method first)."""
+    photo = png_data_uri(vision.model_input(image))
+    columns = []
+    for model_id, entry in outcome["models"].items():
+        maps = entry.get("saliency", {})
+        ordered = ["occlusion"] + [m for m in maps if m != "occlusion"]
+        columns.append({
+            "id": model_id, "name": MODEL_NAMES.get(model_id, model_id),
+            "label": entry["label"], "probability": float(entry["top5"][0][1]),
+            "top5": [(label, float(p)) for label, p in entry["top5"]],
+            "ms": float(entry["ms"]), "chart": _top5_chart(model_id, entry["top5"]),
+            "overlays": [_overlay(m, maps[m], entry["label"], model_id)
+                         for m in ordered if m in maps],
+        })
+    return {"photo": photo, "name": name, "models": columns, "agree": bool(outcome["agree"])}

@@ -1,0 +1,173 @@
+"""``/image``: classify a product photo with both models, side by side; ``/image/etude``: the
+comparison study; ``POST /api/v1/vision/classify``: the same classification as JSON.
+
+Public (no login) and rate-limited: the limit is shared by the page and the API and comes
+from ``PAD_VISION_RATE_LIMIT`` (default ``30 per minute`` per address). Uploads are read in
+memory and never stored.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file
+from flask_babel import gettext as _
+
+from ..auth.access import public
+from ..extensions import csrf, limiter
+from ..htmx import render
+from ..models_registry import models
+from ..services.photo_input import MAX_BYTES, MAX_PIXELS, PhotoError, read_photo
+from .presentation import classification_view, refusal_message, refusal_status
+from .study import study_view
+
+bp = Blueprint("vision", __name__)
+
+DEFAULT_RATE_LIMIT = "30 per minute"
+GALLERY_SIZE = 8
+THUMBNAIL_SIDE = 160
+
+
+def rate_limit() -> str:
+    """The shared limit of the upload endpoints (app config, else the environment)."""
+    return (current_app.config.get("PAD_VISION_RATE_LIMIT")
+            or os.environ.get("PAD_VISION_RATE_LIMIT") or DEFAULT_RATE_LIMIT)
+
+
+_limited = limiter.shared_limit(rate_limit, scope="vision-classify", methods=["POST"])
+
+
+def _limits() -> dict[str, int]:
+    config = current_app.config
+    return {"max_bytes": int(config.get("PAD_VISION_MAX_BYTES")
+                             or os.environ.get("PAD_VISION_MAX_BYTES") or MAX_BYTES),
+            "max_pixels": int(config.get("PAD_VISION_MAX_PIXELS")
+                              or os.environ.get("PAD_VISION_MAX_PIXELS") or MAX_PIXELS)}
+
+
+def gallery() -> list[str]:
+    """File names of the test photos offered in the gallery (from ``split.json``)."""
+    return list(models().extra.get("vision_gallery", []))[:GALLERY_SIZE]
+
+
+def _gallery_path(name: str):
+    """The photo file of a gallery name; 404 for any name not in the gallery list."""
+    from ml.config import vision_data_dir
+
+    if name not in gallery():  # an allow-list: no path from the request reaches the disk
+        abort(404)
+    path = vision_data_dir() / "images" / name
+    if not path.is_file():
+        abort(404)
+    return path
+
+
+def _photo_from_request() -> tuple[bytes, str]:
+    """The uploaded bytes (field ``photo``) or a gallery photo's (field ``gallery``)."""
+    upload = request.files.get("photo")
+    if upload is not None and upload.filename:
+        return upload.read(), upload.filename
+    name = request.form.get("gallery", "")
+    if name:
+        return _gallery_path(name).read_bytes(), name
+    if upload is not None:  # a file field sent empty
+        return b"", ""
+    raise PhotoError("missing")
+
+
+def _page_context(**extra: Any) -> dict[str, Any]:
+    loaded = models()
+    return {"gallery": gallery(), "available": loaded.vision is not None,
+            "limits": _limits(), "result": None, "error": None, **extra}
+
+
+@bp.get("/image")
+@public
+def image_page():
+    """The upload form and the gallery; 503 when the models are not loaded."""
+    context = _page_context()
+    return render("vision/image.html", "vision/_result.html",
+                  status=200 if context["available"] else 503, **context)
+
+
+@bp.post("/image")
+@public
+@_limited
+def classify_page():
+    """Classify the photo; htmx gets the result partial, a plain form post the whole page."""
+    loaded = models()
+    if loaded.vision is None:
+        return render("vision/image.html", "vision/_result.html", status=503,
+                      **_page_context(error=_("Les modèles d'image ne sont pas chargés. "
+                                              "Réessayez plus tard.")))
+    try:
+        data, name = _photo_from_request()
+        photo = read_photo(data, **_limits())
+    except PhotoError as refused:
+        return render("vision/image.html", "vision/_result.html",
+                      status=refusal_status(refused.reason),
+                      **_page_context(error=refusal_message(refused.reason, _limits())))
+    outcome = loaded.vision.classify(photo.image, saliency=True)
+    view = classification_view(loaded.vision, photo.image, outcome, name)
+    return render("vision/image.html", "vision/_result.html", **_page_context(result=view))
+
+
+@bp.get("/image/galerie/<name>")
+@public
+def gallery_photo(name: str):
+    """A gallery photo as a small JPEG thumbnail."""
+    from PIL import Image
+
+    path = _gallery_path(name)
+    with Image.open(path) as image:
+        image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, "JPEG", quality=80)
+    buffer.seek(0)
+    response: Response = send_file(buffer, mimetype="image/jpeg", max_age=86400)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@bp.get("/image/etude")
+@public
+def study_page():
+    """The comparison study of the two classifiers, from ``report.json``."""
+    loaded = models()
+    if loaded.vision is None or not loaded.vision.report:
+        return render("vision/study.html", "vision/study.html", status=503, study=None)
+    return render("vision/study.html", "vision/study.html",
+                  study=study_view(loaded.vision.report, loaded.vision.metadata))
+
+
+@bp.post("/api/v1/vision/classify")
+@public
+@_limited
+def api_classify():
+    """JSON: ``{"models": {name: {"label", "top5", "ms"}}, "agree"}``; 4xx ``{"error"}``."""
+    loaded = models()
+    if loaded.vision is None:
+        return jsonify({"error": "the image models are not loaded", "status": 503}), 503
+    upload = request.files.get("photo")
+    if upload is None:
+        return jsonify({"error": "send the photo as the multipart field 'photo'",
+                        "status": 400}), 400
+    try:
+        photo = read_photo(upload.read(), **_limits())
+    except PhotoError as refused:
+        status = refusal_status(refused.reason)
+        return jsonify({"error": refusal_message(refused.reason, _limits()),
+                        "reason": refused.reason, "status": status}), status
+    outcome = loaded.vision.classify(photo.image, saliency=False)
+    return jsonify({
+        "models": {name: {"label": entry["label"],
+                          "top5": [[label, round(float(p), 6)] for label, p in entry["top5"]],
+                          "ms": round(float(entry["ms"]), 2)}
+                   for name, entry in outcome["models"].items()},
+        "agree": bool(outcome["agree"]),
+    })
+
+
+csrf.exempt(api_classify)  # no session, no cookie-borne authority: nothing to forge
