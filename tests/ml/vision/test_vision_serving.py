@@ -191,3 +191,35 @@ def test_evaluate_without_models_fails_cleanly(vision_data_dir, tmp_path):
                      str(tmp_path / "labels.csv"), "--model", str(tmp_path / "none"))
     assert done.returncode != 0 and done.stdout == ""
     assert "no vision models" in done.stderr
+
+
+def test_web_endpoint_serves_the_real_exported_models(tiny_models, vision_data_dir, tmp_path):
+    """Through the web app, a real exported model answers as the serving code says it would."""
+    import io
+
+    from webapp import create_app
+
+    out, _ = tiny_models
+    root = tmp_path / "artifacts"
+    root.mkdir()
+    (root / "vision").symlink_to(out, target_is_directory=True)
+    app = create_app({"TESTING": True, "PAD_ARTIFACTS_DIR": str(root),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+                      "RATELIMIT_STORAGE_URI": "memory://"})
+    assert app.extensions["pad_models"].vision is not None, app.extensions["pad_models"]
+    photo = sorted((vision_data_dir / "images").glob("*.jpg"))[0]
+    with app.test_client() as client:
+        response = client.post("/api/v1/vision/classify",
+                               data={"photo": (io.BytesIO(photo.read_bytes()), "photo.jpg")},
+                               content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    with Image.open(photo) as image:
+        expected = load_vision_models(out, quantized=True).classify(image.convert("RGB"),
+                                                                    saliency=False)
+    for name in ("vit", "efficientnet"):
+        assert body["models"][name]["label"] == expected["models"][name]["label"]
+        served = dict(body["models"][name]["top5"])
+        for label, probability in expected["models"][name]["top5"]:
+            assert served[label] == pytest.approx(probability, abs=1e-4)
+    assert body["agree"] == expected["agree"]
