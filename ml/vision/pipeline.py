@@ -54,6 +54,9 @@ def run(data_dir: Path, out_dir: Path, fine_tune: bool = False, limit: int | Non
     ``limit`` keeps only that many photos per class (tests use tiny subsets).
     """
     started = time.perf_counter()
+    # Python, numpy and torch generators (head initialisation, shuffling, dropout): the same
+    # seed gives the same models from run to run.
+    keras.utils.set_random_seed(SEED)
     config = config or train.TopConfig()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
