@@ -17,6 +17,11 @@
       if (!text) { return; }
       var spec = JSON.parse(text);
       node.dataset.drawn = "1";
+      // Numbers in the page's language: "2,8 %" and "1 350 000" in French.
+      spec.layout = spec.layout || {};
+      if (!spec.layout.separators && document.documentElement.lang === "fr") {
+        spec.layout.separators = ",\u202f";
+      }
       // No mode bar: its buttons inside a role="img" figure would be nested controls for
       // screen readers; hover tooltips stay, and the data table beside carries the numbers.
       window.Plotly.newPlot(node, spec.data, spec.layout, {

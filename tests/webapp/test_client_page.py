@@ -59,8 +59,13 @@ def test_contributions_shown_equal_the_models(login_as, db, model, seeded_ids):
     figure = re.search(r'id="reasons-waterfall-data">(.*?)</script>', page, re.S).group(1)
     import json
 
-    trace = json.loads(figure)["data"][0]
-    shown = trace["x"][::-1]  # base value, top contributions, other factors, total
+    spec = json.loads(figure)
+    trace = spec["data"][0]
+    # Plotly accumulates in data order: base value, top contributions, other factors, total
+    # (drawn top to bottom by the reversed axis).
+    assert trace["measure"][0] == "absolute" and trace["measure"][-1] == "total"
+    assert spec["layout"]["yaxis"]["autorange"] == "reversed"
+    shown = trace["x"]
     ranked = sorted(explanation.contributions.values(), key=abs, reverse=True)
     assert shown[0] == pytest.approx(explanation.base_value)
     assert shown[1:11] == pytest.approx(ranked[:10])

@@ -84,10 +84,12 @@ def waterfall(steps: Sequence[tuple[str, float]], base_label: str, total_label: 
     values = [base_value] + [value for _, value in steps] + [0]
     measures = ["absolute"] + ["relative"] * len(steps) + ["total"]
     texts = [f"{base_value:+.2f}"] + [f"{value:+.2f}" for _, value in steps] + [""]
+    # Plotly accumulates in data order: keep base → contributions → total, and show it top
+    # to bottom by reversing the axis (reversing the data would accumulate backwards).
     return {
         "data": [{
-            "type": "waterfall", "orientation": "h", "y": names[::-1], "x": values[::-1],
-            "measure": measures[::-1], "text": texts[::-1], "textposition": "outside",
+            "type": "waterfall", "orientation": "h", "y": names, "x": values,
+            "measure": measures, "text": texts, "textposition": "outside",
             "increasing": {"marker": {"color": DEFAULTED}},
             "decreasing": {"marker": {"color": REPAID}},
             "totals": {"marker": {"color": APPLICANT}},
@@ -96,7 +98,8 @@ def waterfall(steps: Sequence[tuple[str, float]], base_label: str, total_label: 
         }],
         "layout": layout(height=80 + 28 * len(names), xaxis={"title": {"text": axis_title},
                                                              "zeroline": True},
-                         yaxis={"automargin": True}, margin={"l": 10, "r": 40, "t": 10, "b": 50},
+                         yaxis={"automargin": True, "autorange": "reversed"},
+                         margin={"l": 10, "r": 40, "t": 10, "b": 50},
                          showlegend=False),
     }
 
