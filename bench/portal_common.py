@@ -61,3 +61,20 @@ def percentiles(values: list[float]) -> str:
     ms = np.array(values) * 1000
     return (f"p50 {np.percentile(ms, 50):6.1f} ms  p95 {np.percentile(ms, 95):6.1f} ms  "
             f"max {ms.max():6.1f} ms  (n={len(ms)})")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (Linux ``/proc``), 0 when it is gone."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        return 0.0
+    for line in status.read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def child_pids(pid: int) -> list[int]:
+    """The direct children of a process (gunicorn's workers)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []

@@ -30,22 +30,10 @@ import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-from portal_common import BENCH_DIR, build_database, percentiles
+from portal_common import BENCH_DIR, build_database, child_pids, percentiles, rss_mb
 
 REPO = Path(__file__).resolve().parent.parent
 PARTIALS = ("identity", "decision", "reasons", "population", "neighbours", "recourse")
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
 def main() -> None:
@@ -140,7 +128,7 @@ def main() -> None:
             thread.start()
         for thread in threads:
             thread.join()
-        workers = _children(server.pid)
+        workers = child_pids(server.pid)
         total = [t for values in timings.values() for t in values]
         print(f"{args.users} advisors, {args.seconds} s, think time {args.think} s, gunicorn "
               f"{args.workers} workers x 4 threads, {len(ids)} clients")
@@ -150,7 +138,7 @@ def main() -> None:
             print(f"  {name:11s} {percentiles(values)}")
         print(f"  {'all':11s} {percentiles(total)}")
         for pid in workers:
-            print(f"worker {pid}: {_rss_mb(pid):.0f} MB resident")
+            print(f"worker {pid}: {rss_mb(pid):.0f} MB resident")
         if errors:
             print("first errors:", errors[:5])
     finally:

@@ -29,23 +29,11 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from portal_common import percentiles  # noqa: E402
+from portal_common import child_pids, percentiles, rss_mb  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from ml.config import vision_artifacts_dir, vision_data_dir  # noqa: E402
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
 def _multipart(fields: dict[str, str], photo: bytes, name: str) -> tuple[bytes, str]:
@@ -131,8 +119,8 @@ def main() -> None:
             except OSError:  # not up yet
                 time.sleep(0.5)
         print("vision models:", json.dumps(health.get("models", {}).get("vision", health))[:200])
-        workers = _children(server.pid)
-        print("idle workers:", ", ".join(f"{_rss_mb(p):.0f} MB" for p in workers))
+        workers = child_pids(server.pid)
+        print("idle workers:", ", ".join(f"{rss_mb(p):.0f} MB" for p in workers))
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         page = opener.open(base + "/image").read().decode()
         csrf = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
@@ -147,8 +135,8 @@ def main() -> None:
                    headers, {}, args.clients, args.seconds)
         _run_phase("POST /api/v1/vision/classify (JSON, no saliency)", base,
                    "/api/v1/vision/classify", photos, {}, {}, args.clients, args.seconds)
-        for pid in _children(server.pid):
-            print(f"worker {pid}: {_rss_mb(pid):.0f} MB resident")
+        for pid in child_pids(server.pid):
+            print(f"worker {pid}: {rss_mb(pid):.0f} MB resident")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
