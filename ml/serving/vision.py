@@ -16,6 +16,8 @@ from PIL import Image
 
 IMAGE_SIZE = 224
 PAD_COLOUR = (255, 255, 255)
+#: Occlusion saliency hides each square of a ``grid``×``grid`` division of the photo in turn.
+OCCLUSION_GRID = 5
 
 
 def preprocess_image(image: Image.Image, size: int = IMAGE_SIZE) -> np.ndarray:
@@ -80,13 +82,15 @@ class VisionModels:
     sessions: dict = field(repr=False)
 
     def classify(self, image: Image.Image, saliency: bool = True, top_k: int = 5,
-                 occlusion_grid: int = 5) -> dict:
+                 occlusion_grid: int = OCCLUSION_GRID, occlusion: bool = True) -> dict:
         """Classify one RGB photo with every model; optionally explain each prediction.
 
         Returns ``{"models": {name: {"label", "top5", "ms", "saliency"}}, "agree": bool}``;
-        saliency maps are 224×224 float arrays in 0..1 over :meth:`model_input`.
-        Occlusion costs ``occlusion_grid``² extra forward passes per model (one batch):
-        about a second for the EfficientNet, several for the ViT on two cores.
+        saliency maps are 224×224 float arrays in 0..1 over :meth:`model_input`. The
+        model-specific map (ViT attention rollout, EfficientNet CAM) comes with the forward
+        pass. Occlusion costs ``occlusion_grid``² extra forward passes per model (one batch):
+        about a second for the EfficientNet, several for the ViT on two cores;
+        ``occlusion=False`` leaves it out, for :meth:`occlusion` to compute later.
         """
         pixels = preprocess_image(image)
         results = {}
@@ -103,8 +107,11 @@ class VisionModels:
                 "ms": elapsed,
             }
             if saliency:
-                maps = {"occlusion": occlusion_map(sess, pixels, best,
-                                                   float(probabilities[best]), occlusion_grid)}
+                maps = {}
+                if occlusion:
+                    maps["occlusion"] = occlusion_map(sess, pixels, best,
+                                                      float(probabilities[best]),
+                                                      occlusion_grid)
                 kind = self.metadata["models"][name].get("saliency", "")
                 if kind == "rollout":
                     maps["rollout"] = to_map(extra[0])
@@ -114,6 +121,25 @@ class VisionModels:
             results[name] = entry
         labels = {entry["label"] for entry in results.values()}
         return {"models": results, "agree": len(labels) == 1}
+
+    def occlusion(self, image: Image.Image, model: str, label: str,
+                  grid: int = OCCLUSION_GRID) -> np.ndarray:
+        """One model's occlusion map for one class: the map :meth:`classify` gives, alone.
+
+        Costs one forward pass (the class probability of the whole photo, the baseline)
+        plus the ``grid``² occluded copies. Raises ``KeyError`` for a model or a label this
+        set does not have.
+        """
+        if model not in self.sessions:
+            raise KeyError(f"unknown model {model!r}")
+        if label not in self.labels:
+            raise KeyError(f"unknown label {label!r}")
+        session, class_index = self.sessions[model], self.labels.index(label)
+        pixels = preprocess_image(image)
+        # The same call as classify's, so that the baseline is bit for bit the same.
+        probabilities = session.run(None, {"image": pixels[None]})[0]
+        return occlusion_map(session, pixels, class_index,
+                             float(probabilities[0, class_index]), grid)
 
     @staticmethod
     def model_input(image: Image.Image) -> Image.Image:
