@@ -232,6 +232,7 @@ def vision_models(app):
         if images.is_dir() else []
     # The whole suite shares one address: a limit that only the rate-limit test reaches.
     app.config["PAD_VISION_RATE_LIMIT"] = "10000 per minute"
+    app.config["PAD_VISION_OVERLAY_RATE_LIMIT"] = "10000 per minute"
     return models
 
 

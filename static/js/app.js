@@ -48,8 +48,10 @@
 })();
 
 /* Image page: drop a photo on the drop zone (it fills the file input and sends the form),
-   and the saliency opacity sliders. Without JavaScript the file input and the plain form
-   post still work, and the overlays keep their default opacity. */
+   the saliency opacity sliders, and the occlusion overlays that load after the result
+   (hx-trigger="load"): when one fails (server error, network, timeout), its message takes
+   the place of the loading status. Without JavaScript the file input and the plain form
+   post still work (the page then comes with every overlay), at their default opacity. */
 (function () {
   "use strict";
 
@@ -81,6 +83,39 @@
     input.files = event.dataTransfer.files;
     var form = zone.closest("form");
     if (form && form.requestSubmit) { form.requestSubmit(); }
+  });
+
+  function pendingOverlay(event) {
+    var slot = event.detail && event.detail.elt;
+    return slot && slot.hasAttribute && slot.hasAttribute("data-overlay-error") ? slot : null;
+  }
+
+  function overlayFailed(slot) {
+    var status = slot.querySelector("[data-overlay-status]");
+    if (!status) { return; }
+    status.textContent = slot.getAttribute("data-overlay-error");
+    status.setAttribute("role", "alert");
+    status.classList.remove("loading");
+    status.classList.add("error");
+    slot.removeAttribute("aria-busy");
+    slot.classList.add("is-failed");
+  }
+
+  // A 4xx from the overlay route says what was wrong, in place (it is swapped in as usual);
+  // a 5xx may be a proxy's page: the slot shows its own message instead.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var slot = pendingOverlay(event);
+    if (slot && event.detail.isError && event.detail.xhr.status >= 500) {
+      event.detail.shouldSwap = false;
+      overlayFailed(slot);
+    }
+  });
+
+  ["htmx:sendError", "htmx:timeout"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var slot = pendingOverlay(event);
+      if (slot) { overlayFailed(slot); }
+    });
   });
 
   document.addEventListener("input", function (event) {

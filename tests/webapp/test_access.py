@@ -84,6 +84,7 @@ MATRIX = {
                          {"anonymous": 401, "advisor": 200, "admin": 200}),
     "vision.image_page": ("GET", "/image", None, {r: 200 for r in ROLES}),
     "vision.classify_page": ("POST", "/image", {}, {r: 400 for r in ROLES}),
+    "vision.occlusion_overlay": ("POST", "/image/occlusion", {}, {r: 400 for r in ROLES}),
     "vision.gallery_photo": ("GET", "/image/galerie/..%2Fsecret.jpg", None,
                              {r: 404 for r in ROLES}),
     "vision.study_page": ("GET", "/image/etude", None, {r: 200 for r in ROLES}),

@@ -11,12 +11,16 @@ background of the catalogue's photos). Nothing is written to disk.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageOps
+
+from .vision_overlay import PNG_DATA_URI_PREFIX
 
 #: Default limits (the web app reads its own from the environment).
 MAX_BYTES = 10 * 1024 * 1024
@@ -130,3 +134,33 @@ def read_photo(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PI
     finally:
         image.close()
     return Photo(image=rgb, format=kind, width=rgb.width, height=rgb.height)
+
+
+def read_model_input(data_uri: str, size: int, max_bytes: int = MAX_BYTES,
+                     max_pixels: int = MAX_PIXELS) -> Photo:
+    """The photo a result page posts back (the models' ``size``×``size`` input, a PNG data
+    URI), decoded with the same checks as any upload, or :class:`PhotoError`.
+
+    Reasons, besides :func:`read_photo`'s: ``malformed`` (not a base64 PNG data URI, or
+    bytes that are not a PNG), ``input_too_large`` (more bytes than any ``size``×``size``
+    PNG of 8 bytes a pixel needs, checked before decoding: a huge string costs nothing) and
+    ``wrong_size`` (not ``size``×``size``).
+    """
+    if not data_uri:
+        raise PhotoError("missing")
+    if not data_uri.startswith(PNG_DATA_URI_PREFIX):
+        raise PhotoError("malformed", "not a PNG data URI")
+    encoded = data_uri[len(PNG_DATA_URI_PREFIX):]
+    largest = min(max_bytes, 8 * size * size + 4096)  # 16-bit RGBA, uncompressed, and chunks
+    if len(encoded) > 4 * (largest // 3 + 1):
+        raise PhotoError("input_too_large", f"{len(encoded)} base64 characters")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise PhotoError("malformed", str(error)) from error
+    if sniff_format(data) not in ("PNG", "empty"):  # the page only ever sends PNG
+        raise PhotoError("malformed", f"{sniff_format(data)} bytes")
+    photo = read_photo(data, max_bytes=largest, max_pixels=max_pixels)
+    if (photo.width, photo.height) != (size, size):
+        raise PhotoError("wrong_size", f"{photo.width}x{photo.height}")
+    return photo

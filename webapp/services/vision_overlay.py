@@ -32,11 +32,15 @@ def viridis(values: np.ndarray) -> np.ndarray:
     return (_VIRIDIS[low] * (1 - weight) + _VIRIDIS[high] * weight).round().astype(np.uint8)
 
 
+#: How :func:`png_data_uri` begins.
+PNG_DATA_URI_PREFIX = "data:image/png;base64,"
+
+
 def png_data_uri(image: Image.Image) -> str:
     """An image as a ``data:image/png;base64,...`` URI (allowed by the CSP's ``img-src``)."""
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=False)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return PNG_DATA_URI_PREFIX + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def heatmap_image(saliency: np.ndarray) -> Image.Image:

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from ml.serving.vision import IMAGE_SIZE
+
 from ..services.charts import FONT, Chart, layout
 from ..services.formatting import percent
 from ..services.vision_overlay import heatmap_image, png_data_uri, summarise
@@ -17,11 +19,11 @@ BAR_COLOURS = {"vit": "#0072B2", "efficientnet": "#D55E00"}  # Okabe–Ito
 
 def refusal_status(reason: str) -> int:
     """The HTTP status of a refused upload: 413 too big, 415 not a photo type, else 422."""
-    if reason in ("too_large", "too_many_pixels"):
+    if reason in ("too_large", "too_many_pixels", "input_too_large"):
         return 413
     if reason in ("gif", "pdf", "svg", "unknown"):
         return 415
-    if reason == "missing":
+    if reason in ("missing", "malformed", "wrong_size"):
         return 400
     return 422
 
@@ -49,6 +51,15 @@ def refusal_message(reason: str, limits: dict[str, int]) -> str:
         "animated": _("Les images animées ne sont pas acceptées : envoyez une photo fixe."),
         "corrupt": _("Le fichier est tronqué ou abîmé : l'image ne peut pas être lue. "
                      "Envoyez-la de nouveau."),
+        # The photo a result page sends back for its occlusion maps (not a user's file).
+        "malformed": _("La photo renvoyée pour la carte d'occlusion n'est pas une image PNG "
+                       "lisible. Envoyez de nouveau votre photo."),
+        "input_too_large": _("La photo renvoyée pour la carte d'occlusion est trop "
+                             "volumineuse pour une image de %(side)s × %(side)s pixels. "
+                             "Envoyez de nouveau votre photo.", side=IMAGE_SIZE),
+        "wrong_size": _("La photo renvoyée pour la carte d'occlusion doit faire exactement "
+                        "%(side)s × %(side)s pixels (la photo telle que les modèles la voient). "
+                        "Envoyez de nouveau votre photo.", side=IMAGE_SIZE),
     }
     return messages.get(reason, messages["unknown"])
 
@@ -66,7 +77,8 @@ def _method_name(method: str) -> str:
             "cam": _("Class activation map (propre à l'EfficientNet)")}.get(method, method)
 
 
-def _overlay(method: str, saliency, label: str, model_id: str) -> dict[str, Any]:
+def overlay_view(method: str, saliency, label: str, model_id: str) -> dict[str, Any]:
+    """One saliency map for the template: its heatmap, its name and its text description."""
     summary = summarise(saliency)
     description = _("%(method)s : la zone qui a le plus pesé dans la prédiction « %(label)s » "
                     "est %(place)s ; les zones marquantes couvrent %(share)s %% de la photo.",
@@ -103,7 +115,8 @@ def _top5_chart(model_id: str, top5: list[list[Any]]) -> Chart:
 
 def classification_view(vision, image, outcome: dict, name: str) -> dict[str, Any]:
     """The result for the template: the photo as the models saw it, and per model its label,
-    top-5 (text, table, chart), time and saliency overlays (shared method first)."""
+    top-5 (text, table, chart), time and saliency overlays (shared method first, or a
+    placeholder for it when the classification left it out)."""
     photo = png_data_uri(vision.model_input(image))
     columns = []
     for model_id, entry in outcome["models"].items():
@@ -114,7 +127,9 @@ def classification_view(vision, image, outcome: dict, name: str) -> dict[str, An
             "label": entry["label"], "probability": float(entry["top5"][0][1]),
             "top5": [(label, float(p)) for label, p in entry["top5"]],
             "ms": float(entry["ms"]), "chart": _top5_chart(model_id, entry["top5"]),
-            "overlays": [_overlay(m, maps[m], entry["label"], model_id)
+            "overlays": [overlay_view(m, maps[m], entry["label"], model_id)
                          for m in ordered if m in maps],
+            # Left out of a first, quick answer: the page fetches it (see routes).
+            "occlusion_pending": "saliency" in entry and "occlusion" not in maps,
         })
     return {"photo": photo, "name": name, "models": columns, "agree": bool(outcome["agree"])}

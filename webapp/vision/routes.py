@@ -1,9 +1,20 @@
 """``/image``: classify a product photo with both models, side by side; ``/image/etude``: the
 comparison study; ``POST /api/v1/vision/classify``: the same classification as JSON.
 
-Public (no login) and rate-limited: the limit is shared by the page and the API and comes
-from ``PAD_VISION_RATE_LIMIT`` (default ``30 per minute`` per address). Uploads are read in
-memory and never stored.
+The page answers in two steps when htmx sends the photo: the predictions and the overlays
+that come with the forward pass (ViT attention rollout, EfficientNet CAM) at once, then each
+model's occlusion overlay (25 more forward passes, most of the time) in a request of its own
+to ``POST /image/occlusion``, which the result partial makes by itself. Uploads are never
+stored, so that request posts the photo back, as the models see it (the 224 px PNG the
+result already shows), with the model and the predicted class. A plain form post (no
+JavaScript) still gets everything in one page.
+
+Public (no login) and rate-limited per address, from the environment:
+``PAD_VISION_RATE_LIMIT`` (default ``30 per minute``) is shared by the page's uploads and the
+JSON API; ``PAD_VISION_OVERLAY_RATE_LIMIT`` (default ``60 per minute``: the two occlusion
+overlays of each of those 30 photos) is the occlusion requests' own budget, so that the
+second step neither eats the visitors' photos nor goes unlimited (it is the costly step).
+Uploads are read in memory and never stored.
 """
 
 from __future__ import annotations
@@ -12,20 +23,39 @@ import io
 import os
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+)
 from flask_babel import gettext as _
+
+from ml.serving.vision import IMAGE_SIZE
 
 from ..auth.access import public
 from ..extensions import csrf, limiter
-from ..htmx import render
+from ..htmx import render, wants_partial
 from ..models_registry import models
-from ..services.photo_input import MAX_BYTES, MAX_PIXELS, PhotoError, read_photo
-from .presentation import classification_view, refusal_message, refusal_status
+from ..services.photo_input import (
+    MAX_BYTES,
+    MAX_PIXELS,
+    PhotoError,
+    read_model_input,
+    read_photo,
+)
+from ..services.vision_overlay import png_data_uri
+from .presentation import classification_view, overlay_view, refusal_message, refusal_status
 from .study import study_view
 
 bp = Blueprint("vision", __name__)
 
 DEFAULT_RATE_LIMIT = "30 per minute"
+DEFAULT_OVERLAY_RATE_LIMIT = "60 per minute"
 GALLERY_SIZE = 8
 THUMBNAIL_SIDE = 160
 
@@ -36,7 +66,15 @@ def rate_limit() -> str:
             or os.environ.get("PAD_VISION_RATE_LIMIT") or DEFAULT_RATE_LIMIT)
 
 
+def overlay_rate_limit() -> str:
+    """The occlusion overlays' own limit (app config, else the environment)."""
+    return (current_app.config.get("PAD_VISION_OVERLAY_RATE_LIMIT")
+            or os.environ.get("PAD_VISION_OVERLAY_RATE_LIMIT") or DEFAULT_OVERLAY_RATE_LIMIT)
+
+
 _limited = limiter.shared_limit(rate_limit, scope="vision-classify", methods=["POST"])
+_overlay_limited = limiter.shared_limit(overlay_rate_limit, scope="vision-overlay",
+                                        methods=["POST"])
 
 
 def _limits() -> dict[str, int]:
@@ -96,7 +134,8 @@ def image_page():
 @public
 @_limited
 def classify_page():
-    """Classify the photo; htmx gets the result partial, a plain form post the whole page."""
+    """Classify the photo; htmx gets the result partial at once, its occlusion overlays to
+    follow (:func:`occlusion_overlay`); a plain form post gets the whole page, complete."""
     loaded = models()
     if loaded.vision is None:
         return render("vision/image.html", "vision/_result.html", status=503,
@@ -109,9 +148,45 @@ def classify_page():
         return render("vision/image.html", "vision/_result.html",
                       status=refusal_status(refused.reason),
                       **_page_context(error=refusal_message(refused.reason, _limits())))
-    outcome = loaded.vision.classify(photo.image, saliency=True)
+    outcome = loaded.vision.classify(photo.image, saliency=True, occlusion=not wants_partial())
     view = classification_view(loaded.vision, photo.image, outcome, name)
     return render("vision/image.html", "vision/_result.html", **_page_context(result=view))
+
+
+@bp.post("/image/occlusion")
+@public
+@_overlay_limited
+def occlusion_overlay():
+    """One model's occlusion overlay (a figure partial) for the photo a result posts back.
+
+    Form fields: ``photo`` (the 224 px PNG data URI of the result), ``model`` and ``label``
+    (the predicted class). Everything is checked as an upload is; a refusal is a 4xx with
+    its message in place of the overlay.
+    """
+    loaded = models()
+    if loaded.vision is None:
+        return _overlay_refused(503, _("Les modèles d'image ne sont pas chargés. "
+                                       "Réessayez plus tard."))
+    model, label = request.form.get("model", ""), request.form.get("label", "")
+    if model not in loaded.vision.sessions:  # an allow-list, like every field below
+        return _overlay_refused(400, _("Modèle inconnu : la carte d'occlusion ne peut pas "
+                                       "être calculée."))
+    if label not in loaded.vision.labels:
+        return _overlay_refused(400, _("Catégorie inconnue : la carte d'occlusion ne peut "
+                                       "pas être calculée."))
+    try:
+        photo = read_model_input(request.form.get("photo", ""), IMAGE_SIZE, **_limits())
+    except PhotoError as refused:
+        return _overlay_refused(refusal_status(refused.reason),
+                                refusal_message(refused.reason, _limits()))
+    saliency = loaded.vision.occlusion(photo.image, model, label)
+    overlay = overlay_view("occlusion", saliency, label, model)
+    return render_template("vision/_overlay.html", overlay=overlay,
+                           photo=png_data_uri(photo.image), model_id=model)
+
+
+def _overlay_refused(status: int, message: str) -> tuple[str, int]:
+    return render_template("vision/_overlay.html", error=message), status
 
 
 @bp.get("/image/galerie/<name>")

@@ -8,8 +8,6 @@ import io
 import pytest
 from PIL import Image
 
-from ml.config import vision_data_dir
-
 HOSTILE = {  # name -> expected status through the web (20 MB is above MAX_CONTENT_LENGTH)
     "truncated_jpeg": (422, "tronqué"), "empty": (422, "vide"),
     "noise_20mb": (413, "volumineux"), "png_bomb_90mp": (413, "trop de pixels"),
@@ -17,33 +15,6 @@ HOSTILE = {  # name -> expected status through the web (20 MB is above MAX_CONTE
     "gif_animation": (415, "GIF"), "one_pixel": (422, "trop petite"),
     "text_named_png": (415, "JPEG, PNG ou WebP"),
 }
-
-
-@pytest.fixture
-def real_photo() -> bytes:
-    """A real catalogue photo (the data folder is part of the test setup)."""
-    return next((vision_data_dir() / "images").glob("*.jpg")).read_bytes()
-
-
-def _upload(client, data: bytes, name: str = "photo.jpg", htmx: bool = False,
-            url: str = "/image"):
-    """Post ``data`` as the multipart field ``photo``, encoded here in memory (the test
-    client would spool a large body to a temporary file it never closes on a 413)."""
-    boundary = "pad-test-boundary-7c1e"
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; '
-            f'filename="{name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-            ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    headers = {"HX-Request": "true"} if htmx else {}
-    return client.post(url, data=body, headers=headers,
-                       content_type=f"multipart/form-data; boundary={boundary}")
-
-
-@pytest.fixture
-def client_nocsrf(app, vision_models):
-    """An anonymous browser, CSRF checks off (they have their own tests)."""
-    app.config["WTF_CSRF_ENABLED"] = False
-    yield app.test_client()
-    app.config["WTF_CSRF_ENABLED"] = True
 
 
 def test_page_is_public_and_french_first(client, vision_models):
@@ -54,24 +25,35 @@ def test_page_is_public_and_french_first(client, vision_models):
     assert "/image/galerie/" in html  # the gallery
 
 
-def test_real_photo_gives_both_models_text_first(client_nocsrf, real_photo):
-    response = _upload(client_nocsrf, real_photo, htmx=True)
+def test_htmx_answers_the_predictions_first_and_the_occlusion_overlays_follow(
+        upload, client_nocsrf, real_photo):
+    response = upload(client_nocsrf, real_photo, htmx=True)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<html" not in html  # the partial
     for model in ("vit", "efficientnet"):
         assert f'data-testid="label-{model}"' in html
-        assert f'data-testid="overlay-{model}-occlusion"' in html
+        assert f'data-testid="overlay-{model}-occlusion"' not in html  # not computed yet
+        assert f'data-testid="pending-{model}-occlusion"' in html
+    assert html.count('hx-post="/image/occlusion" hx-trigger="load"') == 2
+    assert html.count('role="status" data-overlay-status>Carte d\'occlusion de ') == 2
+    # The overlays that come with the forward pass are there at once, described in words.
     assert 'data-testid="overlay-vit-rollout"' in html
     assert 'data-testid="overlay-efficientnet-cam"' in html
+    assert 'alt="Attention rollout' in html and 'alt="Class activation map' in html
     assert "Temps d'inférence" in html and "d'accord" in html
-    assert 'alt="Occlusion' in html  # each overlay is described
     assert 'data-opacity-for=' in html and "data:image/png;base64," in html
 
 
-def test_plain_form_post_without_javascript_gets_the_whole_page(client_nocsrf, real_photo):
-    html = _upload(client_nocsrf, real_photo).get_data(as_text=True)
+def test_plain_form_post_without_javascript_gets_every_overlay_at_once(upload, client_nocsrf,
+                                                                       real_photo):
+    html = upload(client_nocsrf, real_photo).get_data(as_text=True)
     assert "<html" in html and 'data-testid="vision-result"' in html
+    for overlay in ("vit-occlusion", "efficientnet-occlusion", "vit-rollout",
+                    "efficientnet-cam"):
+        assert f'data-testid="overlay-{overlay}"' in html
+    assert 'alt="Occlusion' in html  # each overlay is described
+    assert "pending-" not in html and "/image/occlusion" not in html
 
 
 def test_gallery_photo_is_classified_and_served(client_nocsrf, vision_models, app):
@@ -93,24 +75,24 @@ def test_gallery_refuses_names_outside_its_list(client_nocsrf, name):
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_file_gets_its_message_on_the_page(client_nocsrf, hostile_files, name):
+def test_hostile_file_gets_its_message_on_the_page(upload, client_nocsrf, hostile_files, name):
     data, filename, _ = hostile_files[name]
     status, words = HOSTILE[name]
-    response = _upload(client_nocsrf, data, filename, htmx=True)
+    response = upload(client_nocsrf, data, filename, htmx=True)
     assert response.status_code == status
     assert words in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_file_gets_a_json_error(client, vision_models, hostile_files, name):
+def test_hostile_file_gets_a_json_error(upload, client, vision_models, hostile_files, name):
     data, filename, _ = hostile_files[name]
-    response = _upload(client, data, filename, url="/api/v1/vision/classify")
+    response = upload(client, data, filename, url="/api/v1/vision/classify")
     assert response.status_code == HOSTILE[name][0]
     assert response.get_json()["error"]
 
 
-def test_json_endpoint_has_the_documented_shape(client, vision_models, real_photo):
-    response = _upload(client, real_photo, url="/api/v1/vision/classify")
+def test_json_endpoint_has_the_documented_shape(upload, client, vision_models, real_photo):
+    response = upload(client, real_photo, url="/api/v1/vision/classify")
     assert response.status_code == 200, response.text
     body = response.get_json()
     assert set(body) == {"models", "agree"} and isinstance(body["agree"], bool)
@@ -128,22 +110,22 @@ def test_json_endpoint_without_the_field(client, vision_models):
     assert response.status_code == 400 and "photo" in response.get_json()["error"]
 
 
-def test_sixteen_bit_png_is_accepted(client, vision_models):
+def test_sixteen_bit_png_is_accepted(upload, client, vision_models):
     import numpy as np
 
     buffer = io.BytesIO()
     Image.fromarray((np.arange(64 * 64).reshape(64, 64) * 16).astype(np.uint16)).save(
         buffer, "PNG")
-    response = _upload(client, buffer.getvalue(), "deep.png", url="/api/v1/vision/classify")
+    response = upload(client, buffer.getvalue(), "deep.png", url="/api/v1/vision/classify")
     assert response.status_code == 200
 
 
-def test_uploads_are_not_stored(client_nocsrf, real_photo, app, tmp_path):
+def test_uploads_are_not_stored(upload, client_nocsrf, real_photo, app, tmp_path):
     from pathlib import Path
 
     instance = Path(app.instance_path)
     before = {p for p in instance.rglob("*")} if instance.exists() else set()
-    _upload(client_nocsrf, real_photo)
+    upload(client_nocsrf, real_photo)
     after = {p for p in instance.rglob("*")} if instance.exists() else set()
     assert after == before
 
