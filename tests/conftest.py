@@ -236,6 +236,37 @@ def vision_models(app):
     return models
 
 
+@pytest.fixture(scope="session")
+def tiny_vision_models(tmp_path_factory) -> tuple[Path, dict]:
+    """Both real classifiers trained for one epoch on 56 real photos (8 per class) and
+    exported to ONNX, once per test session (tens of seconds): ``(folder, report)``. Shared by
+    the serving tests and the end-to-end test over real models; skipped without the Flipkart
+    data or the training dependencies."""
+    import warnings
+
+    from ml.config import vision_data_dir
+
+    pytest.importorskip("keras")
+    pytest.importorskip("onnxruntime")
+    import ml.vision  # noqa: F401  (sets KERAS_BACKEND=torch before keras loads)
+    from ml.vision import pipeline, train
+    from ml.vision.data import CSV_NAME
+
+    directory = vision_data_dir()
+    if not (directory / CSV_NAME).is_file():
+        pytest.skip("Flipkart data not available")
+    out = tmp_path_factory.mktemp("vision-artifacts")
+    config = train.TopConfig(epochs=1, head_epochs=2, vit_epochs=1, vit_mirror=False)
+    with warnings.catch_warnings():
+        # Keras 3.15's Variable.numpy() goes through an ``__array__`` without ``copy`` (numpy
+        # 2.4 warns); torch's exporter warns about its own internals. Neither is ours to fix.
+        warnings.filterwarnings("ignore", "__array__ implementation doesn't accept a copy "
+                                "keyword", DeprecationWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning, module="torch")
+        report = pipeline.run(directory, out, limit=8, config=config)
+    return out, report
+
+
 def _png_bomb(width: int, height: int) -> bytes:
     """A valid greyscale PNG of ``width``×``height`` black pixels, compressed to ~100 kB."""
     import struct

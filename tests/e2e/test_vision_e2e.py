@@ -1,8 +1,8 @@
 """End to end, in a real headless Chromium: an anonymous visitor classifies a photo on the
 image page (keyboard and file input, then drag and drop), reads both predictions at once and
-both occlusion overlays as they arrive (or a message in place when their request fails); then
-an accessibility scan (axe-core) of the image page (while the overlays load, and with
-everything in) and of the study page."""
+both occlusion overlays as they arrive (or a message in place when their request fails); the
+same over the real exported models; then an accessibility scan (axe-core) of the image page
+(while the overlays load, and with everything in) and of the study page."""
 
 from __future__ import annotations
 
@@ -155,6 +155,44 @@ def test_drop_a_photo_on_the_drop_zone(page, live_server, vision_models, photo_p
                                                    cancelable: true}));
     }""", data)
     page.get_by_test_id("label-vit").wait_for()
+    assert not page.errors, page.errors
+
+
+@pytest.fixture
+def real_tiny_models(app, vision_models, tiny_vision_models):
+    """The real tiny exported models, installed into the app as it loads them (int8 where
+    training kept it) for one test; the stub models come back after."""
+    from ml.serving.vision import load_vision_models
+
+    out, _ = tiny_vision_models
+    loaded = app.extensions["pad_models"]
+    loaded.vision = load_vision_models(out, quantized=True)
+    yield out
+    loaded.vision = vision_models
+
+
+@pytest.mark.slow
+def test_real_exported_models_in_a_real_browser(page, live_server, real_tiny_models):
+    from PIL import Image
+
+    from ml.serving.vision import load_vision_models
+
+    photo = sorted((vision_data_dir() / "images").glob("*.jpg"))[0]
+    with Image.open(photo) as image:
+        expected = load_vision_models(real_tiny_models, quantized=True).classify(
+            image.convert("RGB"), saliency=False)["models"]
+    _send(page, live_server, photo)
+    page.get_by_test_id("vision-result").wait_for(timeout=60000)
+    for model in MODELS:
+        assert page.get_by_test_id(f"label-{model}").inner_text() == expected[model]["label"]
+        shown = page.get_by_test_id(f"model-{model}").locator("ol.top5 li").all_inner_texts()
+        assert [line.split(" : ")[0] for line in shown] == \
+            [label for label, _ in expected[model]["top5"]]
+    page.get_by_test_id("overlay-vit-rollout").wait_for()
+    page.get_by_test_id("overlay-efficientnet-cam").wait_for()
+    for model in MODELS:  # the real ViT's 26 forward passes take seconds on a busy machine
+        page.get_by_test_id(f"overlay-{model}-occlusion").wait_for(timeout=120000)
+        assert page.locator(f"#{model}-occlusion-caption").inner_text().startswith("Occlusion")
     assert not page.errors, page.errors
 
 

@@ -1,7 +1,8 @@
 """Export parity, the onnxruntime serving side and the ``evaluate`` command line.
 
-A tiny pair of models is trained once for this module (8 photos per class, one epoch,
-no mirror views) and exported into a temporary folder; the tests then use only it.
+A tiny pair of models is trained once per test session (8 photos per class, one epoch, no
+mirror views) and exported into a temporary folder (``tiny_vision_models`` in
+``tests/conftest.py``, shared with the end-to-end tests); the tests then use only it.
 """
 
 from __future__ import annotations
@@ -45,19 +46,8 @@ def vision_data_dir():
     return directory
 
 
-@pytest.fixture(scope="module")
-def tiny_models(vision_data_dir, tmp_path_factory):
-    """Both classifiers trained for one epoch on 56 photos and exported (about a minute)."""
-    from ml.vision import pipeline, train
-
-    out = tmp_path_factory.mktemp("vision-artifacts")
-    config = train.TopConfig(epochs=1, head_epochs=2, vit_epochs=1, vit_mirror=False)
-    report = pipeline.run(vision_data_dir, out, limit=8, config=config)
-    return out, report
-
-
-def test_artifacts_are_complete_and_describe_themselves(tiny_models):
-    out, report = tiny_models
+def test_artifacts_are_complete_and_describe_themselves(tiny_vision_models):
+    out, report = tiny_vision_models
     metadata = json.loads((out / "metadata.json").read_text())
     assert metadata["format_version"] == 1
     assert len(metadata["labels"]) == 7
@@ -76,8 +66,8 @@ def test_artifacts_are_complete_and_describe_themselves(tiny_models):
     assert "saliency model" in report["provenance"]["vit"]
 
 
-def test_onnx_export_matches_keras_on_real_photos(tiny_models):
-    _, report = tiny_models
+def test_onnx_export_matches_keras_on_real_photos(tiny_vision_models):
+    _, report = tiny_vision_models
     for name in ("vit", "efficientnet"):
         parity = report["models"][name]["parity"]
         assert parity["n_images"] > 0
@@ -85,8 +75,8 @@ def test_onnx_export_matches_keras_on_real_photos(tiny_models):
         assert parity["argmax_agreement"] == 1.0
 
 
-def test_serving_classifies_with_saliency(tiny_models, vision_data_dir):
-    out, _ = tiny_models
+def test_serving_classifies_with_saliency(tiny_vision_models, vision_data_dir):
+    out, _ = tiny_vision_models
     models = load_vision_models(out)
     assert "keras" not in models.sessions  # sessions are onnxruntime only
     photo = load_catalogue(vision_data_dir)["path"].iloc[0]
@@ -106,9 +96,9 @@ def test_serving_classifies_with_saliency(tiny_models, vision_data_dir):
                                == result["models"]["efficientnet"]["label"])
 
 
-def test_serving_input_is_the_training_input(tiny_models, vision_data_dir):
+def test_serving_input_is_the_training_input(tiny_vision_models, vision_data_dir):
     """The session fed by the serving preprocessing gives Keras' training-time numbers."""
-    out, _ = tiny_models
+    out, _ = tiny_vision_models
     models = load_vision_models(out)
     photo = load_catalogue(vision_data_dir)["path"].iloc[1]
     with Image.open(photo) as image:
@@ -118,6 +108,35 @@ def test_serving_input_is_the_training_input(tiny_models, vision_data_dir):
                                                         {"image": pixels[None]})[0][0]
     assert served["models"]["efficientnet"]["top5"][0][1] == pytest.approx(
         float(probabilities.max()), abs=1e-6)
+
+
+def test_occlusion_from_the_photo_posted_back_is_the_uploads(tiny_vision_models,
+                                                             vision_data_dir):
+    """The image page computes occlusion maps in a second request, from the 224 px PNG it
+    shows (uploads are not stored): real sessions give the map of the original upload.
+    The EfficientNet alone: the ViT goes through the same code, five times slower."""
+    import dataclasses
+    import io
+
+    import numpy as np
+
+    out, _ = tiny_vision_models
+    loaded = load_vision_models(out, quantized=True)
+    models = dataclasses.replace(loaded, sessions={"efficientnet":
+                                                   loaded.sessions["efficientnet"]})
+    photo = load_catalogue(vision_data_dir)["path"].iloc[2]
+    with Image.open(photo) as image:
+        upload = image.convert("RGB")
+    first = models.classify(upload, saliency=True)["models"]["efficientnet"]
+    png = io.BytesIO()
+    models.model_input(upload).save(png, "PNG")
+    with Image.open(io.BytesIO(png.getvalue())) as image:
+        posted_back = image.convert("RGB")
+    assert posted_back.size == (224, 224) != upload.size
+    np.testing.assert_array_equal(preprocess_image(posted_back), preprocess_image(upload))
+    occlusion = models.occlusion(posted_back, "efficientnet", first["label"])
+    np.testing.assert_array_equal(occlusion, first["saliency"]["occlusion"])
+    assert occlusion.max() > 0.5  # a map with something in it
 
 
 def test_missing_models_raise_a_clear_error(tmp_path):
@@ -140,8 +159,8 @@ def _labels_csv(path, rows) -> None:
         writer.writerows(rows)
 
 
-def test_evaluate_prints_one_json_object(tiny_models, vision_data_dir, tmp_path):
-    out, _ = tiny_models
+def test_evaluate_prints_one_json_object(tiny_vision_models, vision_data_dir, tmp_path):
+    out, _ = tiny_vision_models
     catalogue = load_catalogue(vision_data_dir).groupby("label").head(2)
     _labels_csv(tmp_path / "labels.csv", catalogue[["image", "label"]].values.tolist())
     done = _evaluate("--images", str(vision_data_dir / "images"), "--labels",
@@ -156,9 +175,9 @@ def test_evaluate_prints_one_json_object(tiny_models, vision_data_dir, tmp_path)
         assert entry["ms_per_image"] > 0
 
 
-def test_evaluate_rejects_unknown_labels_and_unreadable_photos(tiny_models, vision_data_dir,
-                                                               tmp_path):
-    out, _ = tiny_models
+def test_evaluate_rejects_unknown_labels_and_unreadable_photos(tiny_vision_models,
+                                                               vision_data_dir, tmp_path):
+    out, _ = tiny_vision_models
     images = vision_data_dir / "images"
     name = load_catalogue(vision_data_dir)["image"].iloc[0]
     _labels_csv(tmp_path / "unknown.csv", [[name, "Garden Tools"]])
@@ -174,10 +193,10 @@ def test_evaluate_rejects_unknown_labels_and_unreadable_photos(tiny_models, visi
     assert "cannot read photo" in done.stderr
 
 
-def test_prepare_keeps_complete_artifacts(tiny_models, capsys):
+def test_prepare_keeps_complete_artifacts(tiny_vision_models, capsys):
     from ml.vision.__main__ import is_complete, main
 
-    out, _ = tiny_models
+    out, _ = tiny_vision_models
     assert is_complete(out)
     before = (out / "metadata.json").read_text()
     assert main(["prepare", "--out", str(out)]) == 0  # returns at once, nothing retrained
@@ -193,13 +212,14 @@ def test_evaluate_without_models_fails_cleanly(vision_data_dir, tmp_path):
     assert "no vision models" in done.stderr
 
 
-def test_web_endpoint_serves_the_real_exported_models(tiny_models, vision_data_dir, tmp_path):
+def test_web_endpoint_serves_the_real_exported_models(tiny_vision_models, vision_data_dir,
+                                                      tmp_path):
     """Through the web app, a real exported model answers as the serving code says it would."""
     import io
 
     from webapp import create_app
 
-    out, _ = tiny_models
+    out, _ = tiny_vision_models
     root = tmp_path / "artifacts"
     root.mkdir()
     (root / "vision").symlink_to(out, target_is_directory=True)
