@@ -60,11 +60,12 @@ class SaliencySummary:
 
 
 def summarise(saliency: np.ndarray) -> SaliencySummary:
-    """The centre of mass of the top decile of the map, in thirds of the photo."""
+    """The centre of mass of the map's strongest area (its top decile, and at least half the
+    peak: a map that is zero almost everywhere has a top decile of zeros), in thirds."""
     values = np.asarray(saliency, dtype=np.float64)
     if values.max() <= 0:
         return SaliencySummary(row=1, column=1, coverage=0.0)
-    threshold = np.quantile(values, 0.9)
+    threshold = max(np.quantile(values, 0.9), 0.5 * values.max())
     rows, cols = np.nonzero(values >= threshold)
     height, width = values.shape
     row = min(2, int(3 * rows.mean() / height))

@@ -80,11 +80,17 @@ def _method_name(method: str) -> str:
 def overlay_view(method: str, saliency, label: str, model_id: str) -> dict[str, Any]:
     """One saliency map for the template: its heatmap, its name and its text description."""
     summary = summarise(saliency)
-    description = _("%(method)s : la zone qui a le plus pesé dans la prédiction « %(label)s » "
-                    "est %(place)s ; les zones marquantes couvrent %(share)s %% de la photo.",
-                    method=_method_name(method), label=label,
-                    place=_place(summary.row, summary.column),
-                    share=round(100 * summary.coverage))
+    share = round(100 * summary.coverage)
+    context = {"method": _method_name(method), "label": label,
+               "place": _place(summary.row, summary.column)}
+    if share >= 1:
+        description = _("%(method)s : la zone qui a le plus pesé dans la prédiction "
+                        "« %(label)s » est %(place)s ; les zones marquantes couvrent %(share)s %% "
+                        "de la photo.", share=share, **context)
+    else:
+        description = _("%(method)s : la zone qui a le plus pesé dans la prédiction "
+                        "« %(label)s » est %(place)s ; elle est très concentrée (moins de 1 %% "
+                        "de la photo).", **context)
     return {"id": f"{model_id}-{method}", "method": method, "name": _method_name(method),
             "heatmap": png_data_uri(heatmap_image(saliency)), "description": description}
 
