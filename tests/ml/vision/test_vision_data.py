@@ -6,10 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml.config import vision_data_dir as configured_data_dir
 from ml.serving.vision import IMAGE_SIZE, preprocess_image
 from ml.vision.data import (
-    CSV_NAME,
     category_of,
     load_catalogue,
     load_pixels,
@@ -17,15 +15,6 @@ from ml.vision.data import (
     save_split,
     stratified_split,
 )
-
-
-@pytest.fixture(scope="module")
-def vision_data_dir():
-    """The real Flipkart folder; the tests are skipped without it."""
-    directory = configured_data_dir()
-    if not (directory / CSV_NAME).is_file():
-        pytest.skip("Flipkart data not available")
-    return directory
 
 
 @pytest.fixture(scope="module")

@@ -21,18 +21,8 @@ pytestmark = [
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-from ml.config import vision_data_dir as configured_data_dir  # noqa: E402
 from ml.vision import efficientnet, vit  # noqa: E402
-from ml.vision.data import CSV_NAME, load_catalogue, load_pixels  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def vision_data_dir():
-    """The real Flipkart folder; the tests are skipped without it."""
-    directory = configured_data_dir()
-    if not (directory / CSV_NAME).is_file():
-        pytest.skip("Flipkart data not available")
-    return directory
+from ml.vision.data import load_catalogue, load_pixels  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -28,22 +28,12 @@ pytestmark = [
 ]
 pytest.importorskip("onnxruntime")
 
-from ml.config import vision_data_dir as configured_data_dir  # noqa: E402
 from ml.serving.vision import (  # noqa: E402
     VisionModelsError,
     load_vision_models,
     preprocess_image,
 )
-from ml.vision.data import CSV_NAME, load_catalogue, load_split  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def vision_data_dir():
-    """The real Flipkart folder; the tests are skipped without it."""
-    directory = configured_data_dir()
-    if not (directory / CSV_NAME).is_file():
-        pytest.skip("Flipkart data not available")
-    return directory
+from ml.vision.data import load_catalogue, load_split  # noqa: E402
 
 
 def test_artifacts_are_complete_and_describe_themselves(tiny_vision_models):
