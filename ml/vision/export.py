@@ -17,6 +17,7 @@ import keras  # noqa: E402
 import numpy as np
 
 import ml.vision  # noqa: F401  (sets KERAS_BACKEND before keras is imported)
+from ml.serving.vision import create_session  # noqa: E402  (the one the web app uses)
 from ml.vision.train import to_numpy  # noqa: E402
 
 OUTPUT_NAMES = {"vit": ["probabilities", "rollout"], "efficientnet": ["probabilities", "cam"]}
@@ -46,20 +47,10 @@ def export_onnx(model: keras.Model, path: Path, output_names: list[str],
     return path
 
 
-def session(path: Path, threads: int | None = None):
-    """An onnxruntime CPU session with full graph optimisation."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    if threads:
-        options.intra_op_num_threads = threads
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
 def onnx_probabilities(path_or_session, images: np.ndarray, batch_size: int = 16) -> np.ndarray:
     """Class probabilities from an exported model for raw NHWC images."""
-    sess = path_or_session if hasattr(path_or_session, "run") else session(path_or_session)
+    sess = (path_or_session if hasattr(path_or_session, "run")
+            else create_session(path_or_session))
     out = [sess.run(["probabilities"], {"image": images[i:i + batch_size]})[0]
            for i in range(0, len(images), batch_size)]
     return np.concatenate(out)
@@ -89,7 +80,7 @@ def parity(model: keras.Model, path: Path, images: np.ndarray) -> dict:
 
 def latency_ms(path: Path, images: np.ndarray, repeats: int = 1) -> float:
     """Milliseconds per photo, one photo per call (as the web app serves), after warm-up."""
-    sess = session(path)
+    sess = create_session(path)
     sess.run(["probabilities"], {"image": images[:1]})
     started = time.perf_counter()
     for _ in range(repeats):
