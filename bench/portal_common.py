@@ -21,15 +21,15 @@ def build_database(n_clients: int, db_path: Path) -> Path:
     import flask_migrate
 
     from webapp import create_app
+    from webapp.clients.importing import import_applications
     from webapp.extensions import db
-    from webapp.models_registry import models
-    from webapp.services.client_import import import_applications
+    from webapp.model_store import models
 
     app = create_app()
     with app.app_context():
         from sqlalchemy import func, select
 
-        from webapp.models import Client
+        from webapp.clients.models import Client
 
         flask_migrate.upgrade()
         have = db.session.scalar(select(func.count()).select_from(Client)) or 0

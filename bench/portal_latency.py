@@ -31,10 +31,11 @@ def main() -> None:
     from sqlalchemy import select
 
     from webapp import create_app
+    from webapp.accounts.models import User
+    from webapp.accounts.service import create_user
+    from webapp.clients.models import Client
+    from webapp.credit import explanations
     from webapp.extensions import db
-    from webapp.models import Client, User
-    from webapp.services import explanations
-    from webapp.services.users import create_user
 
     app = create_app({"WTF_CSRF_ENABLED": False,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}"})

@@ -54,9 +54,10 @@ def main() -> None:
     from sqlalchemy import select
 
     from webapp import create_app
+    from webapp.accounts.models import User
+    from webapp.accounts.service import create_user
+    from webapp.clients.models import Client
     from webapp.extensions import db
-    from webapp.models import Client, User
-    from webapp.services.users import create_user
 
     app = create_app()
     with app.app_context():

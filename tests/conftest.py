@@ -7,6 +7,11 @@ by the migrations, users of every role, and a seeded set of real applications.
   ``application_test_sample.csv`` imported through the real import service.
 - ``client``: an anonymous test client; ``login_as(role)``: a signed-in one.
 - ``db``: the SQLAlchemy handle inside an app context.
+- ``tiny_vision_models``: both real image classifiers trained on a few photos, once.
+- ``live_server``, ``browser``, ``page``: the session app on loopback and a real headless
+  Chromium (Debian's) for the end-to-end tests (marked ``e2e``).
+
+Each domain's stand-ins live in that domain's folder (``tests/webapp/vision/standins.py``).
 """
 
 from __future__ import annotations
@@ -14,12 +19,15 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 os.environ.setdefault("PAD_ENV", "testing")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
@@ -70,10 +78,10 @@ def app(tmp_path_factory, credit_artifacts, seed_csv):
     import flask_migrate
 
     from webapp import create_app
+    from webapp.accounts.service import create_user
+    from webapp.clients.importing import import_applications
     from webapp.extensions import db as database
-    from webapp.models_registry import models
-    from webapp.services.client_import import import_applications
-    from webapp.services.users import create_user
+    from webapp.model_store import models
 
     db_path = tmp_path_factory.mktemp("db") / "portal.sqlite3"
     application = create_app({
@@ -90,6 +98,7 @@ def app(tmp_path_factory, credit_artifacts, seed_csv):
         database.session.commit()
         assert models().credit is not None, models().credit_error
         import_applications(database.session, seed_csv, models().credit)
+        database.session.commit()
     return application
 
 
@@ -132,8 +141,8 @@ def login_as(app) -> Callable:
     """``login_as("advisor")`` → a test client signed in with that role."""
 
     def sign_in(role: str):
+        from webapp.accounts.models import User
         from webapp.extensions import db as database
-        from webapp.models import User
 
         browser = app.test_client()
         with app.app_context():
@@ -163,78 +172,13 @@ def csrf_token() -> Callable:
 @pytest.fixture
 def seeded_ids(db) -> list[int]:
     """IDs of the seeded clients, in order."""
-    from webapp.models import Client
+    from webapp.clients.models import Client
 
     return [row[0] for row in db.session.query(Client.sk_id_curr)
             .filter(Client.source == "import:seed.csv").order_by(Client.sk_id_curr)]
 
 
-# --- vision (issue 5) -------------------------------------------------------------------
-
-VISION_LABELS = ["Baby Care", "Beauty and Personal Care", "Computers",
-                 "Home Decor & Festive Needs", "Home Furnishing", "Kitchen & Dining", "Watches"]
-
-
-class _StubVisionSession:
-    """Stands in for an onnxruntime session (same inputs and outputs, cheap arithmetic):
-    the real serving code (preprocessing, top-5, occlusion, rollout/CAM maps) runs on it,
-    without training a model in the web tests. Darker, redder photos lean to later labels."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-
-    def run(self, names, feeds):
-        import numpy as np
-
-        pixels = feeds["image"].astype(np.float64) / 255.0  # (N, 224, 224, 3)
-        darkness = 1.0 - pixels.mean(axis=(1, 2, 3))
-        red = pixels[..., 0].mean(axis=(1, 2)) - pixels[..., 2].mean(axis=(1, 2))
-        ranks = np.arange(len(VISION_LABELS), dtype=np.float64)
-        shift = 0.5 if self.kind == "efficientnet" else 0.0
-        logits = -((ranks[None] - 6.0 * darkness[:, None] - 3.0 * red[:, None] - shift) ** 2)
-        probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
-        probabilities = (probabilities / probabilities.sum(axis=1, keepdims=True))
-        probabilities = probabilities.astype(np.float32)
-        if names == ["probabilities"]:
-            return [probabilities]
-        grid = 16 if self.kind == "vit" else 7
-        coarse = 1.0 - pixels.mean(axis=3)[:, ::224 // grid, ::224 // grid][:, :grid, :grid]
-        if self.kind == "vit":
-            return [probabilities, coarse.astype(np.float32)]
-        cam = np.repeat(coarse[..., None], len(VISION_LABELS), axis=3).astype(np.float32)
-        return [probabilities, cam]
-
-
-@pytest.fixture(scope="session")
-def vision_models(app):
-    """Vision models installed into the session app: the real ``VisionModels`` serving code
-    over stub sessions, with a real ``report.json`` (``tests/data/vision_report.json``)."""
-    import json
-
-    from ml.serving.vision import VisionModels
-
-    report = json.loads((Path(__file__).parent / "data" / "vision_report.json").read_text())
-    metadata = {"format_version": 1, "version": "test", "labels": VISION_LABELS,
-                "models": {"vit": {"file": "vit.onnx", "saliency": "rollout",
-                                   "architecture": "DINOv2 ViT-S/14 + DeiT token"},
-                           "efficientnet": {"file": "efficientnet.onnx", "saliency": "cam",
-                                            "architecture": "EfficientNet-Lite0"}}}
-    models = VisionModels(version="test", labels=list(VISION_LABELS), report=report,
-                          metadata=metadata,
-                          sessions={"vit": _StubVisionSession("vit"),
-                                    "efficientnet": _StubVisionSession("efficientnet")})
-    loaded = app.extensions["pad_models"]
-    loaded.vision, loaded.vision_error = models, None
-    from ml.config import vision_data_dir
-
-    images = vision_data_dir() / "images"
-    loaded.extra["vision_gallery"] = sorted(p.name for p in images.glob("*.jpg"))[:4] \
-        if images.is_dir() else []
-    # The whole suite shares one address: a limit that only the rate-limit test reaches.
-    app.config["PAD_VISION_RATE_LIMIT"] = "10000 per minute"
-    app.config["PAD_VISION_OVERLAY_RATE_LIMIT"] = "10000 per minute"
-    return models
-
+# --- real models shared by several test folders ------------------------------------------
 
 @pytest.fixture(scope="session")
 def tiny_vision_models(tmp_path_factory) -> tuple[Path, dict]:
@@ -244,11 +188,11 @@ def tiny_vision_models(tmp_path_factory) -> tuple[Path, dict]:
     data or the training dependencies."""
     import warnings
 
+    import ml.vision  # noqa: F401  (sets KERAS_BACKEND=torch before keras loads)
     from ml.config import vision_data_dir
 
     pytest.importorskip("keras")
     pytest.importorskip("onnxruntime")
-    import ml.vision  # noqa: F401  (sets KERAS_BACKEND=torch before keras loads)
     from ml.vision import pipeline, train
     from ml.vision.data import CSV_NAME
 
@@ -267,69 +211,55 @@ def tiny_vision_models(tmp_path_factory) -> tuple[Path, dict]:
     return out, report
 
 
-def _png_bomb(width: int, height: int) -> bytes:
-    """A valid greyscale PNG of ``width``×``height`` black pixels, compressed to ~100 kB."""
-    import struct
-    import zlib
+# --- a live server and a real browser (end-to-end tests) ---------------------------------
 
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
 
-    compressor = zlib.compressobj(9)
-    row = b"\x00" * (width + 1)
-    idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat)
-            + chunk(b"IEND", b""))
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="session")
-def photo_bytes():
-    """``photo_bytes(mode, size, fmt, **save)``: an in-memory picture of a product-like
-    shape (a dark disc on white)."""
-    import io
-
-    from PIL import Image, ImageDraw
-
-    def make(mode: str = "RGB", size: tuple[int, int] = (320, 240), fmt: str = "JPEG",
-             **save) -> bytes:
-        image = Image.new("RGB", size, (255, 255, 255))
-        ImageDraw.Draw(image).ellipse((size[0] // 4, size[1] // 4, 3 * size[0] // 4,
-                                       3 * size[1] // 4), fill=(150, 40, 30))
-        if mode != "RGB":
-            image = image.convert(mode)
-        buffer = io.BytesIO()
-        image.save(buffer, fmt, **save)
-        return buffer.getvalue()
-
-    return make
+def live_server(app):
+    """The app served on a free loopback port for the whole session."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
 
 
 @pytest.fixture(scope="session")
-def hostile_files(photo_bytes):
-    """name -> (bytes, file name, expected refusal reason) for the upload tests."""
-    import io
+def browser():
+    """Headless Chromium through Playwright (never `playwright install`)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is missing: run scripts/ensure-chromium.sh")
+    from playwright.sync_api import sync_playwright
 
-    import numpy as np
-    from PIL import Image
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
-    jpeg = photo_bytes()
-    frames = [Image.new("RGB", (64, 64), colour) for colour in ("red", "blue")]
-    gif = io.BytesIO()
-    frames[0].save(gif, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
-    rng = np.random.default_rng(0)
-    return {
-        "truncated_jpeg": (jpeg[: len(jpeg) // 2], "cut.jpg", "corrupt"),
-        "empty": (b"", "empty.jpg", "empty"),
-        "noise_20mb": (rng.integers(0, 256, 20 * 1024 * 1024, dtype=np.uint8).tobytes(),
-                       "noise.jpg", "too_large"),
-        "png_bomb_90mp": (_png_bomb(9500, 9500), "bomb.png", "too_many_pixels"),
-        "svg_with_script": (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'
-                            b"<script>alert(1)</script></svg>", "image.svg", "svg"),
-        "pdf_renamed_jpg": (b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n",
-                            "photo.jpg", "pdf"),
-        "gif_animation": (gif.getvalue(), "anim.gif", "gif"),
-        "one_pixel": (photo_bytes(size=(1, 1), fmt="PNG"), "dot.png", "too_small"),
-        "text_named_png": (b"just some text, not a picture at all", "notes.png", "unknown"),
-    }
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab (own cookies). JavaScript errors and CSP violations are collected
+    on ``page.errors`` (4xx answers the test provokes on purpose are not errors)."""
+    context = browser.new_context(locale="fr-FR")
+    tab = context.new_page()
+    tab.errors = []
+
+    def on_console(message) -> None:
+        text = message.text
+        expected = ("Failed to load resource" in text or "Response Status Error Code 4" in text)
+        if message.type == "error" and not expected:
+            tab.errors.append(text)
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda e: tab.errors.append(str(e)))
+    tab.set_default_timeout(15000)
+    yield tab
+    context.close()

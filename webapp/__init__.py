@@ -1,4 +1,11 @@
-"""The Prêt à dépenser web application: ``create_app`` builds it in small steps."""
+"""The Prêt à dépenser web application: ``create_app`` builds it in small steps.
+
+The packages, one per domain: ``accounts`` (users, tokens, sign-in, access control),
+``clients`` (client records and their administration services), ``credit`` (the explained
+decision: client page, what-if, sheet, model page), ``vision`` (the image pages), ``admin``
+(the admin views), ``api`` (JSON), ``health``; ``ui`` holds the presentation helpers every page
+shares. Dependencies point one way: ui ← accounts ← clients ← credit ← admin/api.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +30,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         template_folder=str(REPO_ROOT / "templates"),
     )
     app.config.from_mapping(load_settings(Path(app.instance_path)))
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     if config:
         app.config.from_mapping(config)
 
@@ -36,11 +41,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_extensions(app: Flask) -> None:
-    from . import models  # noqa: F401  (the tables, for Alembic's autogenerate)
-    from .auth.access import enforce_access
+    from .accounts import models as _accounts_tables  # noqa: F401  (for Alembic)
+    from .accounts.access import enforce_access
+    from .admin.imports import allow_large_import
+    from .clients import models as _client_tables  # noqa: F401  (for Alembic)
     from .i18n import init_i18n
+    from .model_store import init_models
     from .security import init_security_headers
-    from .templating import init_templating
+    from .ui.templating import init_templating
+    from .vision.gallery import init_gallery
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
@@ -49,8 +58,6 @@ def _register_extensions(app: Flask) -> None:
     _configure_login(app)
     # Access first: an anonymous request is sent to the login page before anything else.
     app.before_request(enforce_access)
-    from .admin.imports import allow_large_import
-
     # Before CSRF reads the form: an admin's CSV import may exceed MAX_CONTENT_LENGTH.
     app.before_request(allow_large_import)
     csrf.init_app(app)
@@ -58,13 +65,12 @@ def _register_extensions(app: Flask) -> None:
     init_i18n(app)
     init_templating(app)
     init_security_headers(app)
-    from .models_registry import init_models
-
     init_models(app)
+    init_gallery(app)
 
 
 def _configure_login(app: Flask) -> None:
-    from .models import User
+    from .accounts.models import User
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -76,21 +82,21 @@ def _configure_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .accounts.access import check_every_view_declares_access
+    from .accounts.routes import bp as accounts_bp
     from .admin.routes import bp as admin_bp
     from .api.routes import bp as api_bp
-    from .assets.routes import bp as assets_bp
-    from .auth.access import check_every_view_declares_access
-    from .auth.routes import bp as auth_bp
     from .clients.routes import bp as clients_bp
+    from .credit.routes import bp as credit_bp
     from .health.routes import bp as health_bp
-    from .model_card.routes import bp as model_card_bp
+    from .ui.assets import init_assets
     from .vision.routes import bp as vision_bp
 
     app.register_blueprint(health_bp)
-    app.register_blueprint(assets_bp)
-    app.register_blueprint(auth_bp)
+    init_assets(app)
+    app.register_blueprint(accounts_bp)
     app.register_blueprint(clients_bp)
-    app.register_blueprint(model_card_bp)
+    app.register_blueprint(credit_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(vision_bp)  # its JSON endpoint is CSRF-exempt (in routes.py)
@@ -106,7 +112,7 @@ def _register_error_handlers(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     """CLI commands: ``flask users ...`` and ``flask clients ...``."""
-    from .auth.cli import users_cli
+    from .accounts.cli import users_cli
     from .clients.cli import clients_cli
 
     app.cli.add_command(users_cli)

@@ -5,6 +5,14 @@ The French strings are the source language, written in the templates and the cod
 the repository. It is compiled to ``.mo`` when the app starts (pure Python, Babel's own
 compiler, written atomically under ``instance/translations``), so no binary artifact lives in
 git and no build step is needed. The language is French unless the user picked English.
+
+One translation path for each kind of text:
+
+- interface text (titles, sentences, messages), in templates and in Python alike, goes
+  through gettext (``_()``, ``_l()`` at import time); services read the request's language
+  from Flask-Babel, tests choose it with ``flask_babel.force_locale``;
+- data (field names, feature names, category values) comes from one label table in French and
+  English, ``ml.credit.labels``, read with :func:`current_language`.
 """
 
 from __future__ import annotations
@@ -15,9 +23,11 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, session
+from flask import Flask, has_request_context, session
+from flask_babel import LazyString, get_locale
 
 from ml.config import REPO_ROOT
+from ml.credit import labels
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -25,9 +35,23 @@ CATALOGUE_SOURCE = REPO_ROOT / "translations"
 
 
 def select_locale() -> str:
-    """The session's language, else French."""
+    """The session's language, else French (French too outside a request: jobs, commands)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     language = session.get("lang")
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    """``"fr"`` or ``"en"``: the language of this request (French outside a request)."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "fr"
+
+
+def data_label(field: str, suffix: object = "") -> LazyString:
+    """A field's label from the data label table, in the language of the request that reads
+    it (for form labels, defined once at import): ``data_label("AMT_CREDIT", " (€)")``."""
+    return LazyString(lambda: labels.field_label(field, current_language()) + str(suffix))
 
 
 def compile_catalogues(source: Path, target: Path) -> Path:

@@ -1,4 +1,4 @@
-"""Settings, read from the environment.
+"""Settings, read from the environment: the only module that reads ``os.environ``.
 
 A secret has no production default: in production (``PAD_ENV=production``, the default
 outside ``make run`` and the tests) the app refuses to start without ``SECRET_KEY``. In
@@ -27,6 +27,16 @@ def _instance_secret(instance_path: Path) -> str:
     return key
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}") from None
+
+
 def load_settings(instance_path: Path) -> dict:
     """Build the Flask configuration mapping from the environment."""
     env = os.environ.get("PAD_ENV", "production")
@@ -53,7 +63,21 @@ def load_settings(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env == "production",
-        "MAX_CONTENT_LENGTH": int(os.environ.get("PAD_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)),
+        "MAX_CONTENT_LENGTH": _int("PAD_MAX_UPLOAD_BYTES", 16 * 1024 * 1024),
         "PAD_ARTIFACTS_DIR": os.environ.get("PAD_ARTIFACTS_DIR"),
-        "PAD_MAX_IMPORT_BYTES": int(os.environ.get("PAD_MAX_IMPORT_BYTES", 64 * 1024 * 1024)),
+        # The admin's CSV import may exceed MAX_CONTENT_LENGTH, up to this.
+        "PAD_MAX_IMPORT_BYTES": _int("PAD_MAX_IMPORT_BYTES", 64 * 1024 * 1024),
+        # Flask-Limiter's store: memory (per process) unless a shared store is configured.
+        "RATELIMIT_STORAGE_URI": os.environ.get("PAD_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # The image pages: one budget for uploads (page and JSON API), one for the occlusion
+        # overlays (two per photo), and the largest photo accepted.
+        "PAD_VISION_RATE_LIMIT": os.environ.get("PAD_VISION_RATE_LIMIT", "30 per minute"),
+        "PAD_VISION_OVERLAY_RATE_LIMIT": os.environ.get("PAD_VISION_OVERLAY_RATE_LIMIT",
+                                                        "60 per minute"),
+        "PAD_VISION_MAX_BYTES": _int("PAD_VISION_MAX_BYTES", 10 * 1024 * 1024),
+        "PAD_VISION_MAX_PIXELS": _int("PAD_VISION_MAX_PIXELS", 40_000_000),
+        # onnxruntime threads per process (0: every core); set it to cores / workers under
+        # gunicorn so that workers do not fight for cores.
+        "PAD_VISION_THREADS": _int("PAD_VISION_THREADS", 0),
     }

@@ -64,6 +64,33 @@ class ReferenceData:
         """Counts by outcome: ``edges`` for numbers, ``categories`` for text fields."""
         return self.info["histograms"][feature]
 
+    def outcome_counts(self, feature: str, rows: np.ndarray | None = None) -> dict[str, list]:
+        """The histogram of ``feature`` over every reference client, or over ``rows`` only
+        (re-binned on the same edges or categories): ``{"edges" | "categories", "repaid",
+        "defaulted"}``."""
+        histogram = self.histogram(feature)
+        if rows is None:
+            return histogram
+        values = self._population[rows, self._column[feature]]
+        target = self.target[rows]
+        if "categories" in histogram:
+            codes = values
+            size = len(histogram["categories"])
+            repaid = [int(np.sum((codes == i) & (target == 0))) for i in range(size)]
+            defaulted = [int(np.sum((codes == i) & (target == 1))) for i in range(size)]
+            return {"categories": histogram["categories"], "repaid": repaid,
+                    "defaulted": defaulted}
+        edges = histogram["edges"]
+        column = values.astype("float64")
+        finite = np.isfinite(column)
+        which = np.clip(np.searchsorted(edges, column[finite], side="right") - 1, 0,
+                        len(edges) - 2)
+        outcome = target[finite]
+        return {"edges": edges,
+                "repaid": np.bincount(which[outcome == 0], minlength=len(edges) - 1).tolist(),
+                "defaulted": np.bincount(which[outcome == 1],
+                                         minlength=len(edges) - 1).tolist()}
+
     def population(self, features: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Values of ``features`` for every reference client, with outcomes and IDs."""
         unknown = [f for f in features if f not in self._column]

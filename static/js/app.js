@@ -1,6 +1,6 @@
 /* Prêt à dépenser — the little JavaScript the portal needs (no inline scripts: CSP).
-   - draws every Plotly chart whose JSON sits in a <script type="application/json">,
-     on page load and after each htmx swap;
+   - draws every Plotly chart whose JSON sits in its data-figure attribute, on page load
+     and after each htmx swap;
    - clears aria-busy on swapped sections; print buttons. */
 (function () {
   "use strict";
@@ -11,9 +11,8 @@
     if (root.matches && root.matches("[data-chart]")) { nodes = [root].concat(Array.from(nodes)); }
     Array.prototype.forEach.call(nodes, function (node) {
       if (node.dataset.drawn) { return; }
-      var source = document.getElementById(node.dataset.chart);
-      // data-figure: a partial swapped in by htmx, which strips <script> elements.
-      var text = source ? source.textContent : node.dataset.figure;
+      // The figure's JSON sits in data-figure, whether the chart came with the page or by htmx.
+      var text = node.dataset.figure;
       if (!text) { return; }
       var spec = JSON.parse(text);
       node.dataset.drawn = "1";

@@ -13,8 +13,8 @@ _NEXT_ID = itertools.count(970_000_001)
 @pytest.fixture
 def fresh_client(db, seeded_ids):
     """``fresh_client()`` → the ID of a new client (a copy of a seeded one), removed after."""
-    from webapp.models import ApplicationVersion, Client, Review
-    from webapp.services.records import decode_record, encode_record
+    from webapp.clients.models import ApplicationVersion, Client, Review
+    from webapp.clients.storage import decode_record, encode_record
 
     created: list[int] = []
 

@@ -7,12 +7,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.access import roles_required
-from ..extensions import db
-from ..htmx import render
-from ..models import Client
-from ..models_registry import models
-from ..services.client_admin import (
+from ml.credit.labels import field_label
+
+from ..accounts.access import roles_required
+from ..clients.editing import (
     EDITABLE_FIELDS,
     ConcurrentEditError,
     delete_client,
@@ -21,10 +19,13 @@ from ..services.client_admin import (
     parse_edit,
     update_client,
 )
-from ..services.client_search import ClientFilters, search_clients, typeahead
-from ..services.records import decode_record
-from ..services.vocabulary import field_label
-from ..templating import current_language
+from ..clients.models import Client
+from ..clients.search import ClientFilters, search_clients, typeahead
+from ..clients.storage import decode_record
+from ..extensions import db
+from ..i18n import current_language
+from ..model_store import models
+from ..ui.htmx import render
 from .blueprint import bp
 from .forms import ConfirmForm
 
@@ -94,13 +95,15 @@ def client_edit(sk_id_curr: int):
     expected = _expected_version()
     if expected is None:
         return _edit_page(client, submitted, {}, client.version, 400, conflict=True)
-    record, errors = parse_edit(submitted, current_language())
+    record, errors = parse_edit(submitted)
     if errors:
         return _edit_page(client, submitted, errors, expected, 422)
     try:
         snapshot = update_client(db.session, client, record, expected, models().credit,
                                  current_user.email)
+        db.session.commit()
     except ConcurrentEditError:
+        db.session.rollback()
         fresh = _client_or_404(sk_id_curr)
         return _edit_page(fresh, submitted, {}, expected, 409, conflict=True)
     flash(_("Dossier %(id)s enregistré : version %(version)s, score recalculé.",
@@ -123,7 +126,9 @@ def client_delete(sk_id_curr: int):
         if expected is None:
             raise ConcurrentEditError(client.version)
         delete_client(db.session, client, expected)
+        db.session.commit()
     except ConcurrentEditError:
+        db.session.rollback()
         fresh = _client_or_404(sk_id_curr)
         error = _("Le dossier a été modifié depuis l'affichage de cette page : vérifiez-le "
                   "puis confirmez de nouveau. Rien n'a été supprimé.")

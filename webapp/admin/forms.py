@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..services.reviews import MIN_JUSTIFICATION
+from ..clients.reviews import MIN_JUSTIFICATION
 
 
 class ReviewDecisionForm(FlaskForm):

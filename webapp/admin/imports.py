@@ -13,17 +13,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..auth.access import roles_required
+from ..accounts.access import roles_required
+from ..clients.import_jobs import create_job, preview_import, progress_of, start_job
+from ..clients.models import ImportJob
 from ..extensions import db
-from ..htmx import render
-from ..models import ImportJob
-from ..models_registry import models
-from ..services.import_jobs import create_job, preview_import, progress_of, start_job
-from ..templating import current_language
+from ..model_store import models
+from ..ui.htmx import render
 from .blueprint import bp
 from .forms import ConfirmForm, ImportForm
 
-DEFAULT_MAX_IMPORT_BYTES = 64 * 1024 * 1024
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 STALE_UPLOAD_SECONDS = 24 * 3600
 
@@ -36,7 +34,7 @@ def _folder() -> Path:
 
 
 def _max_bytes() -> int:
-    return int(current_app.config.get("PAD_MAX_IMPORT_BYTES", DEFAULT_MAX_IMPORT_BYTES))
+    return int(current_app.config["PAD_MAX_IMPORT_BYTES"])
 
 
 def _forget_stale_uploads(folder: Path) -> None:
@@ -90,7 +88,7 @@ def import_upload():
         stored.unlink(missing_ok=True)
         raise _too_large()
     name = Path(upload.filename).name[:200]
-    preview = preview_import(db.session, stored, current_language())
+    preview = preview_import(db.session, stored)
     if not preview.valid:
         stored.unlink(missing_ok=True)
     return render_template("admin/import_preview.html", preview=preview, filename=name,

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from flask import Response, request
 from sqlalchemy.orm import Session
 
-from ..auth.access import roles_required
+from ..accounts.access import roles_required
+from ..clients.decision_log import RecordFilters, export_csv, parsed, search_records
 from ..extensions import db
-from ..htmx import render
-from ..services.decision_records import RecordFilters, export_csv, parsed, search_records
+from ..ui.htmx import render
 from .blueprint import bp
 from .forms import RecordFilterForm
 

@@ -6,11 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.access import roles_required
+from ..accounts.access import roles_required
+from ..clients.decision_log import records_for_client
+from ..clients.models import Review
+from ..clients.reviews import ReviewError, decide_review, reviews
 from ..extensions import db
-from ..models import Review
-from ..services.decision_records import records_for_client
-from ..services.reviews import ReviewError, decide_review, reviews
 from .blueprint import bp
 from .forms import ReviewDecisionForm
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import func, select
 
-from ..auth.access import roles_required
+from ..accounts.access import roles_required
+from ..accounts.models import User
+from ..clients.models import Client, DecisionRecord, Review
 from ..extensions import db
-from ..models import Client, DecisionRecord, Review, User
 from .blueprint import bp
 
 

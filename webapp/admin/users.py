@@ -8,10 +8,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..auth.access import roles_required
-from ..extensions import db
-from ..models import User
-from ..services.users import (
+from ..accounts.access import roles_required
+from ..accounts.models import User
+from ..accounts.service import (
     MIN_PASSWORD_LENGTH,
     AccountError,
     LastAdminError,
@@ -20,6 +19,7 @@ from ..services.users import (
     reset_password,
     set_active,
 )
+from ..extensions import db
 from .blueprint import bp
 from .forms import PasswordResetForm, UserCreateForm, UserRoleForm, role_choices
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ml.credit.schema import CATEGORICAL_COLUMNS, ID_COLUMN, NUMERIC_COLUMNS
 
-from ..services.applications import BOUNDS, REQUIRED_FIELDS
+from ..clients.validation import BOUNDS, REQUIRED_FIELDS
 
 
 def _application_schema() -> dict[str, Any]:

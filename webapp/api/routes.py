@@ -7,20 +7,23 @@ application, ``"fields": {field: problem}``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from flask_babel import force_locale
 from werkzeug.exceptions import NotFound
 
 from ml.credit.schema import RecordError
+from ml.serving.credit import CreditModel, Explanation
 
-from ..auth.access import public, token_required
+from ..accounts.access import public, token_required
+from ..clients.models import Client
+from ..clients.storage import decode_record
+from ..clients.validation import check_record
+from ..credit.explanations import explain, reasons
 from ..extensions import db
-from ..models import Client
-from ..models_registry import models
-from ..services.applications import check_record
-from ..services.explanations import api_payload, explain
-from ..services.records import decode_record
+from ..model_store import models
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -38,8 +41,25 @@ def _error(status: int, message: str, fields: dict[str, str] | None = None):
     return jsonify(body), status
 
 
-def _model():
+def _model() -> CreditModel | None:
     return models().credit
+
+
+def api_payload(model: CreditModel, explanation: Explanation, record: Mapping[str, Any],
+                lang: str) -> dict[str, Any]:
+    """The JSON answer of a score (without the ID); reasons in ``lang``."""
+    with force_locale(lang):
+        against, in_favour = reasons(model, explanation, record)
+        reason_list = [r.as_dict() for r in against + in_favour]
+    return {
+        "probability": explanation.probability,
+        "threshold": explanation.threshold,
+        "decision": explanation.decision,
+        "base_value": explanation.base_value,
+        "contributions": dict(explanation.contributions),
+        "reasons": reason_list,
+        "model_version": str(model.version),
+    }
 
 
 @bp.get("/openapi.json")
@@ -81,7 +101,8 @@ def score():
         return _error(422, "the body must be a JSON object of raw application fields", {})
     if len(body) > MAX_FIELDS:
         return _error(422, "too many fields", {})
-    record, problems = check_record(body, lang="en", reject_unknown=True)
+    with force_locale("en"):  # the API's messages are English
+        record, problems = check_record(body, reject_unknown=True)
     if problems:
         return _error(422, "invalid application", problems)
     try:

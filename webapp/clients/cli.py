@@ -11,8 +11,8 @@ from tqdm import tqdm
 from ml.config import credit_data_dir
 
 from ..extensions import db
-from ..models_registry import models
-from ..services.client_import import ImportFileError, import_applications
+from ..model_store import models
+from .importing import ImportFileError, import_applications
 
 clients_cli = AppGroup("clients", help="Import and manage client applications.")
 DEFAULT_FILE = "application_test_sample.csv"
@@ -34,7 +34,9 @@ def import_command(path: Path | None, if_empty: bool) -> None:
         try:
             report = import_applications(db.session, path, loaded.credit, if_empty=if_empty,
                                          progress=bar.update)
+            db.session.commit()
         except ImportFileError as exc:
+            db.session.rollback()
             raise click.ClickException(f"{exc}. Nothing was imported.") from exc
     if report.skipped:
         click.echo("The database already holds clients: nothing imported (--if-empty).")

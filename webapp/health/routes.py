@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from ..extensions import db
-from ..models_registry import models
+from ..model_store import models
 
 bp = Blueprint("health", __name__)
 

@@ -1,1 +1,3 @@
-"""The image page: classify a product photo with two models; the comparison study."""
+"""Everything the image pages use, in one place: the routes (``/image``, ``/image/etude``,
+the JSON endpoint), safe photo input, saliency overlays, the gallery of test photos, the
+presentation of a classification and of the comparison study."""

@@ -8,10 +8,10 @@ from flask_babel import gettext as _
 
 from ml.serving.vision import IMAGE_SIZE
 
-from ..services.charts import FONT, Chart, layout
-from ..services.formatting import percent
-from ..services.vision_overlay import heatmap_image, png_data_uri, summarise
-from ..templating import current_language
+from ..i18n import current_language
+from ..ui.charts import FONT, Chart, layout
+from ..ui.formatting import percent
+from .overlays import heatmap_image, png_data_uri, summarise
 
 MODEL_NAMES = {"vit": "ViT (DINOv2)", "efficientnet": "EfficientNet-Lite0"}
 BAR_COLOURS = {"vit": "#0072B2", "efficientnet": "#D55E00"}  # Okabe–Ito

@@ -9,7 +9,7 @@ stored, so that request posts the photo back, as the models see it (the 224 px P
 result already shows), with the model and the predicted class. A plain form post (no
 JavaScript) still gets everything in one page.
 
-Public (no login) and rate-limited per address, from the environment:
+Public (no login) and rate-limited per address (``webapp/settings.py``):
 ``PAD_VISION_RATE_LIMIT`` (default ``30 per minute``) is shared by the page's uploads and the
 JSON API; ``PAD_VISION_OVERLAY_RATE_LIMIT`` (default ``60 per minute``: the two occlusion
 overlays of each of those 30 photos) is the occlusion requests' own budget, so that the
@@ -19,14 +19,11 @@ Uploads are read in memory and never stored.
 
 from __future__ import annotations
 
-import io
-import os
 from typing import Any
 
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     jsonify,
     render_template,
@@ -37,39 +34,27 @@ from flask_babel import gettext as _
 
 from ml.serving.vision import IMAGE_SIZE
 
-from ..auth.access import public
+from ..accounts.access import public
 from ..extensions import csrf, limiter
-from ..htmx import render, wants_partial
-from ..models_registry import models
-from ..services.photo_input import (
-    MAX_BYTES,
-    MAX_PIXELS,
-    PhotoError,
-    read_model_input,
-    read_photo,
-)
-from ..services.vision_overlay import png_data_uri
+from ..model_store import models
+from ..ui.htmx import render, wants_partial
+from .gallery import gallery_names, gallery_path, thumbnail
+from .overlays import png_data_uri
+from .photo_input import PhotoError, read_model_input, read_photo
 from .presentation import classification_view, overlay_view, refusal_message, refusal_status
 from .study import study_view
 
 bp = Blueprint("vision", __name__)
 
-DEFAULT_RATE_LIMIT = "30 per minute"
-DEFAULT_OVERLAY_RATE_LIMIT = "60 per minute"
-GALLERY_SIZE = 8
-THUMBNAIL_SIDE = 160
-
 
 def rate_limit() -> str:
-    """The shared limit of the upload endpoints (app config, else the environment)."""
-    return (current_app.config.get("PAD_VISION_RATE_LIMIT")
-            or os.environ.get("PAD_VISION_RATE_LIMIT") or DEFAULT_RATE_LIMIT)
+    """The shared limit of the upload endpoints."""
+    return current_app.config["PAD_VISION_RATE_LIMIT"]
 
 
 def overlay_rate_limit() -> str:
-    """The occlusion overlays' own limit (app config, else the environment)."""
-    return (current_app.config.get("PAD_VISION_OVERLAY_RATE_LIMIT")
-            or os.environ.get("PAD_VISION_OVERLAY_RATE_LIMIT") or DEFAULT_OVERLAY_RATE_LIMIT)
+    """The occlusion overlays' own limit."""
+    return current_app.config["PAD_VISION_OVERLAY_RATE_LIMIT"]
 
 
 _limited = limiter.shared_limit(rate_limit, scope="vision-classify", methods=["POST"])
@@ -79,27 +64,8 @@ _overlay_limited = limiter.shared_limit(overlay_rate_limit, scope="vision-overla
 
 def _limits() -> dict[str, int]:
     config = current_app.config
-    return {"max_bytes": int(config.get("PAD_VISION_MAX_BYTES")
-                             or os.environ.get("PAD_VISION_MAX_BYTES") or MAX_BYTES),
-            "max_pixels": int(config.get("PAD_VISION_MAX_PIXELS")
-                              or os.environ.get("PAD_VISION_MAX_PIXELS") or MAX_PIXELS)}
-
-
-def gallery() -> list[str]:
-    """File names of the test photos offered in the gallery (from ``split.json``)."""
-    return list(models().extra.get("vision_gallery", []))[:GALLERY_SIZE]
-
-
-def _gallery_path(name: str):
-    """The photo file of a gallery name; 404 for any name not in the gallery list."""
-    from ml.config import vision_data_dir
-
-    if name not in gallery():  # an allow-list: no path from the request reaches the disk
-        abort(404)
-    path = vision_data_dir() / "images" / name
-    if not path.is_file():
-        abort(404)
-    return path
+    return {"max_bytes": int(config["PAD_VISION_MAX_BYTES"]),
+            "max_pixels": int(config["PAD_VISION_MAX_PIXELS"])}
 
 
 def _photo_from_request() -> tuple[bytes, str]:
@@ -109,7 +75,7 @@ def _photo_from_request() -> tuple[bytes, str]:
         return upload.read(), upload.filename
     name = request.form.get("gallery", "")
     if name:
-        return _gallery_path(name).read_bytes(), name
+        return gallery_path(name).read_bytes(), name
     if upload is not None:  # a file field sent empty
         return b"", ""
     raise PhotoError("missing")
@@ -117,7 +83,7 @@ def _photo_from_request() -> tuple[bytes, str]:
 
 def _page_context(**extra: Any) -> dict[str, Any]:
     loaded = models()
-    return {"gallery": gallery(), "available": loaded.vision is not None,
+    return {"gallery": gallery_names(), "available": loaded.vision is not None,
             "limits": _limits(), "result": None, "error": None, **extra}
 
 
@@ -193,15 +159,8 @@ def _overlay_refused(status: int, message: str) -> tuple[str, int]:
 @public
 def gallery_photo(name: str):
     """A gallery photo as a small JPEG thumbnail."""
-    from PIL import Image
-
-    path = _gallery_path(name)
-    with Image.open(path) as image:
-        image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-        buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, "JPEG", quality=80)
-    buffer.seek(0)
-    response: Response = send_file(buffer, mimetype="image/jpeg", max_age=86400)
+    response: Response = send_file(thumbnail(gallery_path(name)), mimetype="image/jpeg",
+                                   max_age=86400)
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 

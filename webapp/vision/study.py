@@ -10,9 +10,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from ..services.charts import Chart, layout
-from ..services.formatting import fixed, percent
-from ..templating import current_language
+from ..i18n import current_language
+from ..ui.charts import Chart, layout
+from ..ui.formatting import fixed, percent
 from .presentation import BAR_COLOURS, MODEL_NAMES
 
 ORDER = ("efficientnet", "vit")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.models import ApplicationVersion, Client, DecisionRecord
-from webapp.services.client_admin import form_values
-from webapp.services.records import decode_record
+from webapp.clients.editing import form_values
+from webapp.clients.models import ApplicationVersion, Client, DecisionRecord
+from webapp.clients.storage import decode_record
 
 
 def _form(db, sk_id, **changes):
@@ -132,7 +132,7 @@ def test_the_version_check_holds_in_the_service_too(db, fresh_client, model):
     """A race between the check and the UPDATE: the row's version guards the write."""
     from sqlalchemy import text
 
-    from webapp.services.client_admin import ConcurrentEditError, update_client
+    from webapp.clients.editing import ConcurrentEditError, update_client
 
     sk_id = fresh_client()
     client = db.session.get(Client, sk_id)
@@ -142,6 +142,7 @@ def test_the_version_check_holds_in_the_service_too(db, fresh_client, model):
                       {"id": sk_id})
     with pytest.raises(ConcurrentEditError):
         update_client(db.session, client, record, 1, model, "x@example.com")
+    db.session.rollback()  # the caller owns the transaction (services never commit)
     assert db.session.query(ApplicationVersion).filter_by(sk_id_curr=sk_id).count() == 0
 
 

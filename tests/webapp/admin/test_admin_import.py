@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, func, select
 
-from webapp.models import Client, ImportJob
-from webapp.services.import_jobs import wait_for
+from webapp.clients.import_jobs import wait_for
+from webapp.clients.models import Client, ImportJob
 
 FIRST_ID = 980_000_001
 
@@ -141,11 +141,12 @@ def test_a_header_without_rows_is_refused(admin_browser, rows):
 def test_a_file_over_the_limit_is_refused(app, admin_browser, db, rows):
     admin, token = admin_browser
     before = _count(db)
+    limit = app.config["PAD_MAX_IMPORT_BYTES"]
     app.config["PAD_MAX_IMPORT_BYTES"] = 4096
     try:
         response = _upload(admin, token, _csv(rows) + b"0" * 8192)
     finally:
-        app.config.pop("PAD_MAX_IMPORT_BYTES")
+        app.config["PAD_MAX_IMPORT_BYTES"] = limit
     assert response.status_code == 413
     assert "trop volumineux" in response.get_data(as_text=True)
     assert _count(db) == before

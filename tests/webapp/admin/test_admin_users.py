@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from webapp.models import User
+from webapp.accounts.models import User
 
 PASSWORD = "a long enough passphrase"
 

@@ -1,5 +1,6 @@
-"""Fixtures of the image page tests: a real catalogue photo, an upload helper, a browser
-without CSRF checks, and the follow-up occlusion request a result partial makes."""
+"""Fixtures of the image page tests: the vision stand-ins (``standins.py``), a real catalogue
+photo, an upload helper, a browser without CSRF checks, and the follow-up occlusion request a
+result partial makes."""
 
 from __future__ import annotations
 
@@ -10,10 +11,29 @@ import re
 import pytest
 
 from ml.config import vision_data_dir
+from tests.webapp.vision import standins
 
 _PENDING = re.compile(r'hx-post="(?P<url>[^"]+)" hx-trigger="load"[^>]*'
                       r"hx-vals='(?P<vals>[^']+)'")
 _PHOTO = re.compile(r'id="vision-photo" name="photo" value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def vision_models(app):
+    """The stand-in vision models, installed into the session app."""
+    return standins.install_stub_models(app)
+
+
+@pytest.fixture(scope="session")
+def photo_bytes():
+    """``photo_bytes(mode, size, fmt, **save)``: an in-memory product-like picture."""
+    return standins.photo
+
+
+@pytest.fixture(scope="session")
+def hostile_files() -> dict[str, tuple[bytes, str, str]]:
+    """name -> (bytes, file name, expected refusal reason) for the upload tests."""
+    return standins.hostile_files()
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def test_plain_form_post_without_javascript_gets_every_overlay_at_once(upload, c
 
 
 def test_gallery_photo_is_classified_and_served(client_nocsrf, vision_models, app):
-    name = app.extensions["pad_models"].extra["vision_gallery"][0]
+    name = app.extensions["pad_vision_gallery"][0]
     thumb = client_nocsrf.get(f"/image/galerie/{name}")
     assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
     assert max(Image.open(io.BytesIO(thumb.data)).size) <= 160
@@ -150,7 +150,7 @@ def test_english_is_available(client, vision_models, csrf_token):
 
 def test_study_page_quotes_the_report(client, vision_models):
     html = client.get("/image/etude").get_data(as_text=True)
-    from webapp.services.formatting import percent
+    from webapp.ui.formatting import percent
 
     report = vision_models.report
     for name in ("vit", "efficientnet"):
@@ -159,7 +159,7 @@ def test_study_page_quotes_the_report(client, vision_models):
     assert "Matrice de confusion" in html and "Rappel par catégorie" in html
     assert "Courbes d'apprentissage" in html and "patches" in html
     assert "SPT" in html and "LSA" in html and "DINO" in html
-    assert "Conclusion" in html and 'data-chart="confusion-vit-data"' in html
+    assert "Conclusion" in html and '<div class="plot" id="confusion-vit" data-chart' in html
 
 
 def test_image_page_without_models_says_so(app, client, vision_models):

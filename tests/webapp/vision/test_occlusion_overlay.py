@@ -14,8 +14,8 @@ import pytest
 from PIL import Image
 
 from ml.serving.vision import IMAGE_SIZE, preprocess_image
-from webapp.services.photo_input import read_model_input, read_photo
-from webapp.services.vision_overlay import png_data_uri
+from webapp.vision.overlays import png_data_uri
+from webapp.vision.photo_input import read_model_input, read_photo
 
 PREFIX = "data:image/png;base64,"
 

@@ -1,0 +1,343 @@
+"""The label table of the credit data: every raw field, derived feature and category value
+an advisor can see, in French and in English.
+
+One definition per name: a raw Kaggle field is labelled in :data:`FIELDS` (whether it is shown
+on the identity card, in a form, in an admin view or as a model feature), a derived feature in
+:data:`FEATURES`, a category value in :data:`CATEGORIES` (per field, since "Other" or "Unknown"
+do not mean the same thing everywhere). The kind of a name drives how its values are written:
+``money`` (€), ``years``, ``ratio`` (× the income), ``percent``, ``count``, ``score`` (0–1),
+``flag`` (yes/no), ``category``, ``number``, ``hour``, ``rating``, ``days``, ``id``.
+
+Read it through :mod:`ml.credit.labels`; a test checks that every category value present in
+the shared data has both labels.
+"""
+
+from __future__ import annotations
+
+#: Statistics of the building fields (``APARTMENTS_AVG``, ``_MODE``, ``_MEDI``).
+_BUILDING_STATS = {"AVG": ("moyenne", "mean"), "MODE": ("mode", "mode"),
+                   "MEDI": ("médiane", "median")}
+#: Building fields: base name -> (French, English); Home Credit normalises them to 0–1.
+_BUILDING = {
+    "APARTMENTS": ("Taille des appartements de l'immeuble", "Building apartments size"),
+    "BASEMENTAREA": ("Surface des sous-sols de l'immeuble", "Building basement area"),
+    "YEARS_BEGINEXPLUATATION": ("Âge d'exploitation de l'immeuble", "Building age in use"),
+    "YEARS_BUILD": ("Ancienneté de construction de l'immeuble", "Building construction age"),
+    "COMMONAREA": ("Parties communes de l'immeuble", "Building common area"),
+    "ELEVATORS": ("Ascenseurs de l'immeuble", "Building elevators"),
+    "ENTRANCES": ("Entrées de l'immeuble", "Building entrances"),
+    "FLOORSMAX": ("Nombre d'étages de l'immeuble", "Building floors"),
+    "FLOORSMIN": ("Étages minimum de l'immeuble", "Building minimum floors"),
+    "LANDAREA": ("Surface du terrain", "Land area"),
+    "LIVINGAPARTMENTS": ("Logements habités de l'immeuble", "Building living apartments"),
+    "LIVINGAREA": ("Surface habitable de l'immeuble", "Building living area"),
+    "NONLIVINGAPARTMENTS": ("Locaux non habités de l'immeuble", "Building non-living apartments"),
+    "NONLIVINGAREA": ("Surface non habitable de l'immeuble", "Building non-living area"),
+}
+_BUREAU_PERIODS = {"HOUR": ("dans l'heure", "in the hour"),
+                   "DAY": ("dans la journée", "in the day"),
+                   "WEEK": ("dans la semaine", "in the week"),
+                   "MON": ("sur un mois", "in the month"),
+                   "QRT": ("sur 3 mois", "in 3 months"),
+                   "YEAR": ("sur un an", "in the year")}
+
+
+def _generated_fields() -> dict[str, tuple[str, str, str]]:
+    fields: dict[str, tuple[str, str, str]] = {}
+    for base, (fr, en) in _BUILDING.items():
+        for stat, (stat_fr, stat_en) in _BUILDING_STATS.items():
+            fields[f"{base}_{stat}"] = (f"{fr} ({stat_fr}, normalisée)",
+                                        f"{en} ({stat_en}, normalised)", "number")
+    for number in range(2, 22):
+        fields[f"FLAG_DOCUMENT_{number}"] = (f"Justificatif n° {number} fourni",
+                                             f"Document {number} provided", "flag")
+    for period, (fr, en) in _BUREAU_PERIODS.items():
+        fields[f"AMT_REQ_CREDIT_BUREAU_{period}"] = (f"Demandes au bureau de crédit {fr}",
+                                                     f"Credit bureau enquiries {en}", "count")
+    return fields
+
+
+#: Raw Kaggle field -> (French, English, kind).
+FIELDS: dict[str, tuple[str, str, str]] = {
+    "SK_ID_CURR": ("Identifiant du dossier", "Application ID", "id"),
+    "NAME_CONTRACT_TYPE": ("Type de contrat", "Contract type", "category"),
+    "CODE_GENDER": ("Sexe", "Sex", "category"),
+    "FLAG_OWN_CAR": ("Possède une voiture", "Owns a car", "category"),
+    "FLAG_OWN_REALTY": ("Propriétaire d'un bien immobilier", "Owns real estate", "category"),
+    "CNT_CHILDREN": ("Nombre d'enfants", "Number of children", "count"),
+    "AMT_INCOME_TOTAL": ("Revenu annuel déclaré", "Declared annual income", "money"),
+    "AMT_CREDIT": ("Montant du crédit", "Credit amount", "money"),
+    "AMT_ANNUITY": ("Montant de l'échéance", "Instalment", "money"),
+    "AMT_GOODS_PRICE": ("Prix du bien financé", "Price of the goods", "money"),
+    "NAME_TYPE_SUITE": ("Accompagné lors de la demande", "Accompanied by", "category"),
+    "NAME_INCOME_TYPE": ("Source de revenus", "Income type", "category"),
+    "NAME_EDUCATION_TYPE": ("Niveau d'études", "Education", "category"),
+    "NAME_FAMILY_STATUS": ("Situation familiale", "Family status", "category"),
+    "NAME_HOUSING_TYPE": ("Logement", "Housing", "category"),
+    "REGION_POPULATION_RELATIVE": ("Densité de population de la région",
+                                   "Relative population of the region", "number"),
+    "DAYS_BIRTH": ("Âge", "Age", "days"),
+    "DAYS_EMPLOYED": ("Ancienneté dans l'emploi", "Employment length", "days"),
+    "DAYS_REGISTRATION": ("Ancienneté de l'adresse enregistrée",
+                          "Time since the registration changed", "days"),
+    "DAYS_ID_PUBLISH": ("Ancienneté de la pièce d'identité",
+                        "Time since the identity document was issued", "days"),
+    "OWN_CAR_AGE": ("Âge de la voiture", "Age of the car", "years"),
+    "FLAG_MOBIL": ("Téléphone mobile fourni", "Mobile phone provided", "flag"),
+    "FLAG_EMP_PHONE": ("Téléphone professionnel fourni", "Work phone provided", "flag"),
+    "FLAG_WORK_PHONE": ("Téléphone fixe professionnel fourni", "Work landline provided", "flag"),
+    "FLAG_CONT_MOBILE": ("Mobile joignable", "Mobile reachable", "flag"),
+    "FLAG_PHONE": ("Téléphone domicile fourni", "Home phone provided", "flag"),
+    "FLAG_EMAIL": ("Adresse électronique fournie", "E-mail address provided", "flag"),
+    "OCCUPATION_TYPE": ("Profession", "Occupation", "category"),
+    "CNT_FAM_MEMBERS": ("Personnes dans le foyer", "Household members", "count"),
+    "REGION_RATING_CLIENT": ("Note de la région", "Region rating", "rating"),
+    "REGION_RATING_CLIENT_W_CITY": ("Note de la région et de la ville",
+                                    "Region and city rating", "rating"),
+    "WEEKDAY_APPR_PROCESS_START": ("Jour de la demande", "Weekday of the application",
+                                   "category"),
+    "HOUR_APPR_PROCESS_START": ("Heure de la demande", "Hour of the application", "hour"),
+    "REG_REGION_NOT_LIVE_REGION": ("Région enregistrée différente de la région de contact",
+                                   "Registered region differs from contact region", "flag"),
+    "REG_REGION_NOT_WORK_REGION": ("Région enregistrée différente de la région de travail",
+                                   "Registered region differs from work region", "flag"),
+    "LIVE_REGION_NOT_WORK_REGION": ("Région de contact différente de la région de travail",
+                                    "Contact region differs from work region", "flag"),
+    "REG_CITY_NOT_LIVE_CITY": ("Ville enregistrée différente de la ville de contact",
+                               "Registered city differs from contact city", "flag"),
+    "REG_CITY_NOT_WORK_CITY": ("Ville enregistrée différente de la ville de travail",
+                               "Registered city differs from work city", "flag"),
+    "LIVE_CITY_NOT_WORK_CITY": ("Ville de contact différente de la ville de travail",
+                                "Contact city differs from work city", "flag"),
+    "ORGANIZATION_TYPE": ("Secteur de l'employeur", "Employer's sector", "category"),
+    "EXT_SOURCE_1": ("Score externe n° 1", "External score 1", "score"),
+    "EXT_SOURCE_2": ("Score externe n° 2", "External score 2", "score"),
+    "EXT_SOURCE_3": ("Score externe n° 3", "External score 3", "score"),
+    "FONDKAPREMONT_MODE": ("Fonds de rénovation de l'immeuble", "Building renovation fund",
+                           "category"),
+    "HOUSETYPE_MODE": ("Type d'immeuble", "Building type", "category"),
+    "TOTALAREA_MODE": ("Surface totale de l'immeuble (normalisée)", "Building total area",
+                       "number"),
+    "WALLSMATERIAL_MODE": ("Matériau des murs", "Wall material", "category"),
+    "EMERGENCYSTATE_MODE": ("Immeuble en état d'urgence", "Building in emergency state",
+                            "category"),
+    "OBS_30_CNT_SOCIAL_CIRCLE": ("Entourage observé (30 jours)",
+                                 "Social circle observed (30 days)", "count"),
+    "DEF_30_CNT_SOCIAL_CIRCLE": ("Défauts à 30 jours dans l'entourage",
+                                 "Social circle defaults (30 days)", "count"),
+    "OBS_60_CNT_SOCIAL_CIRCLE": ("Entourage observé (60 jours)",
+                                 "Social circle observed (60 days)", "count"),
+    "DEF_60_CNT_SOCIAL_CIRCLE": ("Défauts à 60 jours dans l'entourage",
+                                 "Social circle defaults (60 days)", "count"),
+    "DAYS_LAST_PHONE_CHANGE": ("Ancienneté du numéro de téléphone",
+                               "Time since the phone changed", "days"),
+    **_generated_fields(),
+}
+
+#: Derived feature (``ml.credit.features`` and the auxiliary tables' aggregates) ->
+#: (French, English, kind).
+FEATURES: dict[str, tuple[str, str, str]] = {
+    "AGE_YEARS": ("Âge", "Age", "years"),
+    "EMPLOYMENT_YEARS": ("Ancienneté dans l'emploi", "Time in current job", "years"),
+    "EMPLOYMENT_UNKNOWN": ("Sans emploi déclaré (retraite, chômage)",
+                           "No employment declared (pension, unemployed)", "flag"),
+    "YEARS_SINCE_REGISTRATION": ("Ancienneté de l'adresse enregistrée",
+                                 "Years since registration changed", "years"),
+    "YEARS_SINCE_ID_PUBLISH": ("Ancienneté de la pièce d'identité",
+                               "Years since the identity document was issued", "years"),
+    "YEARS_SINCE_PHONE_CHANGE": ("Ancienneté du numéro de téléphone",
+                                 "Years since the phone changed", "years"),
+    "EMPLOYED_TO_AGE": ("Part de la vie passée dans l'emploi actuel",
+                        "Share of life in current job", "percent"),
+    "CREDIT_TO_INCOME": ("Crédit rapporté au revenu annuel", "Credit to annual income", "ratio"),
+    "ANNUITY_TO_INCOME": ("Échéance rapportée au revenu (taux d'effort)",
+                          "Instalment to income (debt burden)", "percent"),
+    "PAYMENT_RATE": ("Taux de remboursement (échéance / crédit)",
+                     "Payment rate (instalment / credit)", "percent"),
+    "CREDIT_TERM": ("Durée implicite du crédit (en échéances)",
+                    "Implied term (number of instalments)", "number"),
+    "GOODS_TO_CREDIT": ("Prix du bien rapporté au crédit", "Goods price to credit", "percent"),
+    "CREDIT_MINUS_GOODS": ("Crédit au-delà du prix du bien", "Credit above the goods price",
+                           "money"),
+    "INCOME_PER_PERSON": ("Revenu par membre du foyer", "Income per household member", "money"),
+    "CHILDREN_RATIO": ("Part d'enfants dans le foyer", "Share of children in the household",
+                       "percent"),
+    "CAR_AGE_TO_AGE": ("Âge de la voiture rapporté à l'âge", "Car age to age", "percent"),
+    "PHONE_CHANGE_TO_AGE": ("Ancienneté du téléphone rapportée à l'âge",
+                            "Phone change to age", "percent"),
+    "REGISTRATION_TO_AGE": ("Ancienneté de l'adresse rapportée à l'âge",
+                            "Registration change to age", "percent"),
+    "EXT_SOURCES_MEAN": ("Moyenne des scores externes", "Mean external score", "score"),
+    "EXT_SOURCES_MIN": ("Plus faible score externe", "Lowest external score", "score"),
+    "EXT_SOURCES_MAX": ("Meilleur score externe", "Highest external score", "score"),
+    "EXT_SOURCES_STD": ("Dispersion des scores externes", "Spread of external scores", "score"),
+    "EXT_SOURCES_PROD": ("Produit des scores externes", "Product of external scores", "score"),
+    "EXT_SOURCES_WEIGHTED": ("Score externe pondéré", "Weighted external score", "score"),
+    "EXT_SOURCES_MISSING": ("Scores externes manquants", "Missing external scores", "count"),
+    "DOCUMENT_COUNT": ("Justificatifs fournis", "Documents provided", "count"),
+    "BUREAU_ENQUIRIES_TOTAL": ("Demandes au bureau de crédit (total)",
+                               "Credit bureau enquiries (total)", "count"),
+    "SOCIAL_DEFAULT_RATIO_30": ("Part de défauts dans l'entourage (30 jours)",
+                                "Defaults in the social circle (30 days)", "percent"),
+    "CONTACT_FLAGS": ("Moyens de contact fournis", "Contact details provided", "count"),
+    "ADDRESS_MISMATCHES": ("Adresses non concordantes", "Address mismatches", "count"),
+    "BUREAU_CREDIT_COUNT": ("Crédits connus du bureau de crédit", "Credits at the bureau",
+                            "count"),
+    "BUREAU_ACTIVE_COUNT": ("Crédits en cours au bureau", "Active credits at the bureau", "count"),
+    "BUREAU_OVERDUE_COUNT": ("Crédits en retard au bureau", "Overdue credits at the bureau",
+                             "count"),
+    "BUREAU_DEBT_TOTAL": ("Dette en cours au bureau", "Outstanding debt at the bureau", "money"),
+    "BUREAU_CREDIT_TOTAL": ("Total des crédits au bureau", "Total credit at the bureau", "money"),
+    "BUREAU_OVERDUE_AMOUNT": ("Montant en retard au bureau", "Overdue amount at the bureau",
+                              "money"),
+    "BUREAU_YEARS_SINCE_LAST_CREDIT": ("Ancienneté du dernier crédit", "Years since last credit",
+                                       "years"),
+    "BUREAU_DEBT_RATIO": ("Part des crédits restant due", "Share of credit still owed", "percent"),
+    "PREV_APPLICATION_COUNT": ("Demandes précédentes", "Previous applications", "count"),
+    "PREV_APPROVED_RATIO": ("Part des demandes précédentes accordées",
+                            "Share of previous applications approved", "percent"),
+    "PREV_REFUSED_COUNT": ("Demandes précédentes refusées", "Previous applications refused",
+                           "count"),
+    "PREV_CREDIT_MEAN": ("Montant moyen des crédits précédents", "Mean previous credit", "money"),
+    "INSTAL_COUNT": ("Échéances passées", "Past instalments", "count"),
+    "INSTAL_LATE_RATIO": ("Part des échéances payées en retard", "Share of late instalments",
+                          "percent"),
+    "INSTAL_LATE_DAYS_MEAN": ("Retard moyen de paiement (jours)", "Mean payment delay (days)",
+                              "number"),
+    "INSTAL_UNDERPAID_RATIO": ("Part des échéances payées partiellement",
+                               "Share of underpaid instalments", "percent"),
+    "POS_MONTHS": ("Mois de crédits en magasin", "Months of point-of-sale loans", "count"),
+    "POS_DPD_MEAN": ("Retard moyen sur les crédits en magasin (jours)",
+                     "Mean days past due on point-of-sale loans", "number"),
+    "POS_DPD_DEF_MAX": ("Retard maximal toléré (jours)", "Max days past due (tolerant)", "number"),
+    "CC_USAGE_MEAN": ("Utilisation moyenne de la carte de crédit", "Mean credit-card usage",
+                      "percent"),
+    "CC_DPD_MAX": ("Retard maximal sur carte de crédit (jours)", "Max credit-card days past due",
+                   "number"),
+}
+
+_YES_NO = {"Y": ("Oui", "Yes"), "N": ("Non", "No")}
+_NOT_PROVIDED = ("Non renseigné", "Not provided")
+
+#: Categorical field -> {Kaggle value: (French, English)}: every value of the Kaggle files.
+CATEGORIES: dict[str, dict[str, tuple[str, str]]] = {
+    "NAME_CONTRACT_TYPE": {"Cash loans": ("Prêt personnel", "Cash loan"),
+                           "Revolving loans": ("Crédit renouvelable", "Revolving loan")},
+    "CODE_GENDER": {"F": ("Femme", "Woman"), "M": ("Homme", "Man"), "XNA": _NOT_PROVIDED},
+    "FLAG_OWN_CAR": dict(_YES_NO),
+    "FLAG_OWN_REALTY": dict(_YES_NO),
+    "NAME_TYPE_SUITE": {
+        "Unaccompanied": ("Seul(e)", "Unaccompanied"), "Family": ("Famille", "Family"),
+        "Spouse, partner": ("Conjoint(e)", "Spouse, partner"),
+        "Children": ("Enfants", "Children"), "Other_A": ("Autre (A)", "Other (A)"),
+        "Other_B": ("Autre (B)", "Other (B)"), "Group of people": ("Groupe", "Group of people"),
+    },
+    "NAME_INCOME_TYPE": {
+        "Working": ("Salarié(e)", "Employee"),
+        "Commercial associate": ("Commercial(e) / indépendant(e)", "Commercial associate"),
+        "Pensioner": ("Retraité(e)", "Pensioner"), "State servant": ("Fonctionnaire",
+                                                                     "Civil servant"),
+        "Student": ("Étudiant(e)", "Student"), "Businessman": ("Chef d'entreprise",
+                                                             "Business owner"),
+        "Unemployed": ("Sans emploi", "Unemployed"),
+        "Maternity leave": ("Congé maternité", "Maternity leave"),
+    },
+    "NAME_EDUCATION_TYPE": {
+        "Lower secondary": ("Collège", "Lower secondary"),
+        "Secondary / secondary special": ("Lycée / CAP-BEP", "Secondary"),
+        "Incomplete higher": ("Études supérieures non terminées", "Incomplete higher education"),
+        "Higher education": ("Études supérieures", "Higher education"),
+        "Academic degree": ("Doctorat", "Doctorate"),
+    },
+    "NAME_FAMILY_STATUS": {
+        "Married": ("Marié(e)", "Married"), "Civil marriage": ("Union libre / PACS",
+                                                              "Civil union"),
+        "Single / not married": ("Célibataire", "Single"), "Separated": ("Séparé(e)",
+                                                                        "Separated"),
+        "Widow": ("Veuf / veuve", "Widowed"), "Unknown": ("Inconnue", "Unknown"),
+    },
+    "NAME_HOUSING_TYPE": {
+        "House / apartment": ("Maison / appartement", "House / apartment"),
+        "With parents": ("Chez ses parents", "With parents"),
+        "Municipal apartment": ("Logement social", "Social housing"),
+        "Rented apartment": ("Location", "Rented apartment"),
+        "Office apartment": ("Logement de fonction", "Company housing"),
+        "Co-op apartment": ("Coopérative d'habitation", "Co-op apartment"),
+    },
+    "OCCUPATION_TYPE": {
+        "Accountants": ("Comptable", "Accountant"), "Cleaning staff": ("Agent d'entretien",
+                                                                      "Cleaning staff"),
+        "Cooking staff": ("Cuisinier / cuisinière", "Cooking staff"),
+        "Core staff": ("Employé(e)", "Core staff"), "Drivers": ("Chauffeur", "Driver"),
+        "HR staff": ("Ressources humaines", "HR staff"),
+        "High skill tech staff": ("Technicien(ne) qualifié(e)", "High-skill technician"),
+        "IT staff": ("Informaticien(ne)", "IT staff"), "Laborers": ("Ouvrier / ouvrière",
+                                                                   "Labourer"),
+        "Low-skill Laborers": ("Ouvrier / ouvrière non qualifié(e)", "Low-skill labourer"),
+        "Managers": ("Cadre", "Manager"), "Medicine staff": ("Personnel médical",
+                                                            "Medical staff"),
+        "Private service staff": ("Employé(e) de maison", "Private service staff"),
+        "Realty agents": ("Agent immobilier", "Estate agent"),
+        "Sales staff": ("Vendeur / vendeuse", "Sales staff"),
+        "Secretaries": ("Secrétaire", "Secretary"),
+        "Security staff": ("Agent de sécurité", "Security staff"),
+        "Waiters/barmen staff": ("Serveur / barman", "Waiting and bar staff"),
+    },
+    "WEEKDAY_APPR_PROCESS_START": {
+        "MONDAY": ("Lundi", "Monday"), "TUESDAY": ("Mardi", "Tuesday"),
+        "WEDNESDAY": ("Mercredi", "Wednesday"), "THURSDAY": ("Jeudi", "Thursday"),
+        "FRIDAY": ("Vendredi", "Friday"), "SATURDAY": ("Samedi", "Saturday"),
+        "SUNDAY": ("Dimanche", "Sunday"),
+    },
+    "ORGANIZATION_TYPE": {
+        "Advertising": ("Publicité", "Advertising"), "Agriculture": ("Agriculture",
+                                                                     "Agriculture"),
+        "Bank": ("Banque", "Bank"), "Cleaning": ("Nettoyage", "Cleaning"),
+        "Construction": ("Bâtiment", "Construction"), "Culture": ("Culture", "Culture"),
+        "Electricity": ("Électricité", "Electricity"), "Emergency": ("Services d'urgence",
+                                                                     "Emergency services"),
+        "Government": ("Administration", "Government"), "Hotel": ("Hôtellerie", "Hotel"),
+        "Housing": ("Logement", "Housing"), "Insurance": ("Assurance", "Insurance"),
+        "Kindergarten": ("Petite enfance", "Kindergarten"),
+        "Legal Services": ("Services juridiques", "Legal services"),
+        "Medicine": ("Santé", "Medicine"), "Military": ("Armée", "Military"),
+        "Mobile": ("Téléphonie mobile", "Mobile"), "Other": ("Autre secteur", "Other"),
+        "Police": ("Police", "Police"), "Postal": ("Poste", "Postal"),
+        "Realtor": ("Immobilier", "Realtor"), "Religion": ("Culte", "Religion"),
+        "Restaurant": ("Restauration", "Restaurant"), "School": ("Enseignement scolaire",
+                                                                 "School"),
+        "Security": ("Sécurité", "Security"),
+        "Security Ministries": ("Ministères régaliens", "Security ministries"),
+        "Self-employed": ("Travailleur indépendant", "Self-employed"),
+        "Services": ("Services", "Services"), "Telecom": ("Télécommunications", "Telecom"),
+        "University": ("Université", "University"), "XNA": _NOT_PROVIDED,
+        **{f"Business Entity Type {n}": (f"Entreprise (type {n})", f"Business entity (type {n})")
+           for n in range(1, 4)},
+        **{f"Industry: type {n}": (f"Industrie (type {n})", f"Industry (type {n})")
+           for n in range(1, 14)},
+        **{f"Trade: type {n}": (f"Commerce (type {n})", f"Trade (type {n})")
+           for n in range(1, 8)},
+        **{f"Transport: type {n}": (f"Transport (type {n})", f"Transport (type {n})")
+           for n in range(1, 5)},
+    },
+    "FONDKAPREMONT_MODE": {
+        "not specified": ("Non précisé", "Not specified"),
+        "org spec account": ("Compte spécial de l'organisme", "Organisation's special account"),
+        "reg oper account": ("Compte de l'opérateur régional", "Regional operator's account"),
+        "reg oper spec account": ("Compte spécial de l'opérateur régional",
+                                  "Regional operator's special account"),
+    },
+    "HOUSETYPE_MODE": {"block of flats": ("Immeuble collectif", "Block of flats"),
+                       "specific housing": ("Logement spécifique", "Specific housing"),
+                       "terraced house": ("Maison mitoyenne", "Terraced house")},
+    "WALLSMATERIAL_MODE": {
+        "Block": ("Blocs", "Block"), "Mixed": ("Mixte", "Mixed"),
+        "Monolithic": ("Monolithe", "Monolithic"), "Others": ("Autres", "Others"),
+        "Panel": ("Panneaux", "Panel"), "Stone, brick": ("Pierre, brique", "Stone, brick"),
+        "Wooden": ("Bois", "Wooden"),
+    },
+    "EMERGENCYSTATE_MODE": {"No": ("Non", "No"), "Yes": ("Oui", "Yes")},
+}
+
+#: How a missing value reads.
+MISSING = {"fr": "non renseigné", "en": "not provided"}

@@ -1,1 +1,0 @@
-"""Front-end libraries served from the Python packages that ship them."""

@@ -1,0 +1,20 @@
+"""``/modele``: global importance, ROC and cost curves, confusion, calibration, model card."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from ..accounts.access import roles_required
+from ..model_store import models
+from .blueprint import bp
+from .model_report import model_report
+
+
+@bp.get("/modele")
+@roles_required()
+def model_page():
+    """What the credit model is and how well it does (503 page when it is not loaded)."""
+    loaded = models()
+    if loaded.credit is None:
+        return render_template("credit/model.html", report=None, error=loaded.credit_error), 503
+    return render_template("credit/model.html", report=model_report(loaded.credit), error=None)
