@@ -116,3 +116,19 @@ def test_report_and_threshold_effects():
     # Nobody of F or M approved at .05 except M's .01 and .02: M is the reference there.
     assert f["approval_ratio"][0] == 0.0
     assert effects["attributes"]["CODE_GENDER"]["M"]["approval_ratio"] == [1.0, 0.833333, 1.0]
+
+
+def test_other_protected_text_fields_are_reported_too():
+    from ml.credit.fairness import attribute_groups
+    from ml.credit.fairness_data import report_fields
+
+    # A protected text field is reported by value; a numeric one (CNT_CHILDREN) is not.
+    fields = report_fields(["CODE_GENDER", "NAME_EDUCATION_TYPE", "CNT_CHILDREN"])
+    assert fields == ["CODE_GENDER", "DAYS_BIRTH", "NAME_FAMILY_STATUS", "NAME_EDUCATION_TYPE"]
+    groups = attribute_groups({"CODE_GENDER": np.array(["F", "XNA"], dtype=object),
+                               "DAYS_BIRTH": np.array([-9000.0, -20000.0]),
+                               "NAME_EDUCATION_TYPE": np.array(["Higher education", None],
+                                                               dtype=object)})
+    assert list(groups) == ["CODE_GENDER", "AGE_BAND", "NAME_EDUCATION_TYPE"]
+    assert groups["AGE_BAND"].tolist() == ["<25", "45-54"]
+    assert groups["NAME_EDUCATION_TYPE"].tolist() == ["Higher education", "missing"]
