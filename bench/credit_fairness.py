@@ -11,7 +11,8 @@ the remaining features still predict gender (a proxy check: ROC-AUC of a small 3
 predicting ``CODE_GENDER`` from the fair model's features).
 
 Run: ``nice .venv/bin/python bench/credit_fairness.py [--max-rows N] [--trials N]
-[--protected FIELD,...] [--no-baseline]`` (two full trainings; nice it on a shared machine).
+[--protected FIELD,...] [--no-baseline] [--threads N]`` (two full trainings: nice it on a
+shared machine).
 """
 
 from __future__ import annotations
@@ -89,10 +90,15 @@ def main() -> None:
     parser.add_argument("--trials", type=int)
     parser.add_argument("--protected", default="CODE_GENDER")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--threads", type=int,
+                        help="XGBoost threads (1 gives CPU seconds that the other jobs of a "
+                             "shared machine do not inflate)")
     args = parser.parse_args()
     settings: dict = {"max_rows": args.max_rows}
     if args.trials:
         settings["search_trials"] = args.trials
+    if args.threads:
+        settings["n_jobs"] = args.threads
     protected = tuple(args.protected.split(","))
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores at the start")
 
