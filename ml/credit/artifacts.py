@@ -9,7 +9,11 @@ One folder per trained model, ``<artifacts>/credit/<version>/``:
 - ``importance.json``: global importance (mean |SHAP|);
 - ``reference.npz`` + ``reference.json``: distributions, population, neighbour search;
 - ``labels.json``: Home Credit's column descriptions;
-- ``model_card.json``: format version, data fingerprint, parameters, libraries, time.
+- ``fairness.npz`` + ``fairness.json``: out-of-fold predictions with the raw values of the
+  reported and protected attributes, and the fairness report built from them (see
+  ``fairness_data``);
+- ``model_card.json``: format version, data fingerprint, parameters, protected attributes
+  and the price of leaving them out, libraries, time.
 
 ``<artifacts>/credit/CURRENT`` names the folder in use.
 """
@@ -29,10 +33,12 @@ import xgboost as xgb
 from ml import config
 
 #: Bumped whenever a folder written by this code could be misread by older or newer code.
-FORMAT_VERSION = 1
+#: 2: protected attributes (the card's ``protected_attributes``), ``fairness.npz/json``.
+FORMAT_VERSION = 2
 CURRENT_FILE = "CURRENT"
 REQUIRED_FILES = ("model.ubj", "feature_schema.json", "decision.json", "metrics.json",
-                  "importance.json", "reference.npz", "reference.json", "model_card.json")
+                  "importance.json", "reference.npz", "reference.json", "fairness.npz",
+                  "fairness.json", "model_card.json")
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -56,7 +62,8 @@ def _write_json(path: Path, payload: Any) -> None:
 
 
 def save(out_dir: Path | None, *, booster: xgb.Booster, schema, card: dict, metrics: dict,
-         importance: list, reference: dict, descriptions: dict, decision: dict) -> Path:
+         importance: list, reference: dict, descriptions: dict, decision: dict,
+         fairness: dict) -> Path:
     """Write a complete model folder atomically and make it the current one."""
     root = config.credit_artifacts_dir(out_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -72,6 +79,8 @@ def save(out_dir: Path | None, *, booster: xgb.Booster, schema, card: dict, metr
     np.savez_compressed(staging / "reference.npz", **reference["arrays"])
     _write_json(staging / "reference.json", reference["json"])
     _write_json(staging / "labels.json", descriptions)
+    np.savez_compressed(staging / "fairness.npz", **fairness["arrays"])
+    _write_json(staging / "fairness.json", fairness["json"])
     _write_json(staging / "model_card.json", card)
     folder = root / version
     suffix = 1

@@ -5,6 +5,9 @@ They are joined to the applications only when the *full* Kaggle tables are suppl
 (``bureau.csv``, ``previous_application.csv``, ...). The ``*_sample.csv`` files in
 ``shared/`` hold about 1 % of each client's history: aggregates computed from them would be
 wrong feature values, so training never reads them; the tests use them to check the joins.
+
+The aggregates read only the auxiliary tables' columns listed in :data:`TABLE_COLUMNS`, never
+a field of the application itself, so no aggregate is computed from a protected attribute.
 """
 
 from __future__ import annotations

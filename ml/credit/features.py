@@ -15,11 +15,18 @@ out of the encoding; measured on 5-fold CV it scored as well (0.7543 against 0.7
 The building statistics come in three near-identical copies (``_AVG``, ``_MODE``, ``_MEDI``)
 and most ``FLAG_DOCUMENT_*`` flags are almost always 0: only the ``_AVG`` copies,
 ``FLAG_DOCUMENT_3`` and a count of documents are kept (fewer, clearer reasons; CV unchanged).
+
+Protected attributes (``CODE_GENDER`` by default: a French lender may not decide or justify a
+credit by sex) are raw fields the model never reads: :func:`fit_feature_schema` leaves out the
+field itself, its category codes, and every engineered feature computed from it. Which raw
+fields an engineered feature reads is not declared by hand but traced from its code
+(:data:`ENGINEERED_INPUTS`), so a new feature cannot forget to say it reads ``DAYS_BIRTH``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import difflib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,11 +34,13 @@ import numpy as np
 import pandas as pd
 
 from .schema import (
+    APPLICATION_COLUMNS,
     CATEGORICAL_COLUMNS,
     DAYS_EMPLOYED_ANOMALY,
     ID_COLUMN,
     NUMERIC_COLUMNS,
     TARGET_COLUMN,
+    SchemaError,
 )
 
 Columns = Mapping[str, np.ndarray]
@@ -127,6 +136,39 @@ ENGINEERED: dict[str, Callable[[Columns], np.ndarray]] = {
                        "REG_CITY_NOT_WORK_CITY", "LIVE_CITY_NOT_WORK_CITY")]), axis=0),
 }
 
+
+
+class _ReadRecorder(Mapping):
+    """Stands in for raw columns and remembers which ones a feature function reads."""
+
+    def __init__(self) -> None:
+        self.read: set[str] = set()
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        self.read.add(name)
+        return np.ones(1)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(APPLICATION_COLUMNS)
+
+    def __len__(self) -> int:
+        return len(APPLICATION_COLUMNS)
+
+
+def _inputs_of(function: Callable[[Columns], np.ndarray]) -> frozenset[str]:
+    recorder = _ReadRecorder()
+    function(recorder)
+    return frozenset(recorder.read)
+
+
+#: Engineered feature -> the raw fields its function reads (traced once, at import).
+ENGINEERED_INPUTS: dict[str, frozenset[str]] = {
+    name: _inputs_of(function) for name, function in ENGINEERED.items()}
+
+#: Protected attributes by default: the applicant's sex (Directive 2004/113/EC; Code pénal
+#: art. 225-1 and 225-2).
+DEFAULT_PROTECTED: tuple[str, ...] = ("CODE_GENDER",)
+
 #: Near-duplicate or almost-constant raw fields the model does not read (see above).
 DROPPED: frozenset[str] = frozenset(
     [c for c in NUMERIC_COLUMNS if c.endswith(("_MODE", "_MEDI")) and c != "TOTALAREA_MODE"]
@@ -137,10 +179,46 @@ PASSTHROUGH_NUMERIC: tuple[str, ...] = tuple(
     c for c in NUMERIC_COLUMNS if c not in DAYS_TO_YEARS and c not in DROPPED)
 
 
-def frame_to_columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    """A validated application frame as raw columns (numeric as float64, text as object)."""
+def protected_fields(names: Iterable[str]) -> tuple[str, ...]:
+    """Validated protected attributes: raw application fields, in the order given, once each.
+
+    Raises ``SchemaError`` naming an unknown field (with the closest known names), since a
+    misspelt protected field would silently protect nothing.
+    """
+    known = [c for c in APPLICATION_COLUMNS if c != ID_COLUMN]
+    fields: list[str] = []
+    for name in names:
+        name = name.strip()
+        if not name:
+            continue
+        if name not in known:
+            close = difflib.get_close_matches(name.upper(), known, n=3)
+            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+            raise SchemaError(f"protected field {name!r} is not a field of the Kaggle "
+                              f"application schema{hint}")
+        if name not in fields:
+            fields.append(name)
+    return tuple(fields)
+
+
+def features_using(fields: Iterable[str]) -> list[str]:
+    """Engineered features computed from any of ``fields``."""
+    fields = set(fields)
+    return [name for name, inputs in ENGINEERED_INPUTS.items() if inputs & fields]
+
+
+def frame_to_columns(frame: pd.DataFrame,
+                     exclude: Iterable[str] = ()) -> dict[str, np.ndarray]:
+    """A validated application frame as raw columns (numeric as float64, text as object).
+
+    Fields in ``exclude`` (the protected attributes) are left out, so that nothing downstream
+    can read them.
+    """
+    excluded = set(exclude)
     columns: dict[str, np.ndarray] = {}
     for name in frame.columns:
+        if name in excluded:
+            continue
         if name in CATEGORICAL_COLUMNS:
             columns[name] = frame[name].to_numpy(dtype=object)
         elif name in (ID_COLUMN, TARGET_COLUMN):
@@ -167,12 +245,14 @@ class FeatureSchema:
 
     ``auxiliary`` lists per-client aggregates of the auxiliary tables that were available in
     training (empty when the model uses the application table alone); they are read as
-    numeric raw fields, missing when absent.
+    numeric raw fields, missing when absent. ``protected`` lists the raw fields the features
+    were built without.
     """
 
     feature_names: list[str]
     category_codes: dict[str, dict[str, float]]
     auxiliary: list[str] = field(default_factory=list)
+    protected: list[str] = field(default_factory=list)
 
     @property
     def n_features(self) -> int:
@@ -201,22 +281,34 @@ class FeatureSchema:
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable form, saved with the model."""
         return {"feature_names": self.feature_names, "category_codes": self.category_codes,
-                "auxiliary": self.auxiliary}
+                "auxiliary": self.auxiliary, "protected": self.protected}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FeatureSchema:
         """The inverse of :meth:`to_json`."""
         codes = {name: dict(values) for name, values in data["category_codes"].items()}
-        return cls(list(data["feature_names"]), codes, list(data.get("auxiliary", [])))
+        return cls(list(data["feature_names"]), codes, list(data.get("auxiliary", [])),
+                   list(data.get("protected", [])))
 
 
-def fit_feature_schema(frame: pd.DataFrame, auxiliary: list[str] | None = None) -> FeatureSchema:
-    """Learn the feature list and the category codes from training rows only."""
+def fit_feature_schema(frame: pd.DataFrame, auxiliary: list[str] | None = None,
+                       protected: Iterable[str] = DEFAULT_PROTECTED) -> FeatureSchema:
+    """Learn the feature list and the category codes from training rows only.
+
+    No feature reads a ``protected`` field, directly or through an engineered feature.
+    """
+    protected = list(protected_fields(protected))
+    excluded = set(protected)
     category_codes: dict[str, dict[str, float]] = {}
     for column in CATEGORICAL_COLUMNS:
+        if column in excluded:
+            continue
         counts = pd.Series(frame[column].to_numpy(dtype=object)).dropna().value_counts()
         ordered = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
         category_codes[column] = {str(name): float(i) for i, (name, _) in enumerate(ordered)}
     auxiliary = list(auxiliary or [])
-    names = list(PASSTHROUGH_NUMERIC) + list(CATEGORICAL_COLUMNS) + list(ENGINEERED) + auxiliary
-    return FeatureSchema(names, category_codes, auxiliary)
+    derived = set(features_using(excluded))
+    names = ([c for c in PASSTHROUGH_NUMERIC if c not in excluded]
+             + [c for c in CATEGORICAL_COLUMNS if c not in excluded]
+             + [c for c in ENGINEERED if c not in derived] + auxiliary)
+    return FeatureSchema(names, category_codes, auxiliary, protected)

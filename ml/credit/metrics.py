@@ -117,3 +117,22 @@ def evaluate_predictions(y_true: np.ndarray, probability: np.ndarray, threshold:
         else None,
         "confusion": confusion(y_true, probability, threshold),
     }
+
+
+#: The seed's rule before any model threshold was tuned: refuse at a probability of 0.20.
+FIXED_RULE_THRESHOLD = 0.20
+
+
+def cost_summary(y_true: np.ndarray, probability: np.ndarray, threshold: float,
+                 cost_ratio: float) -> dict[str, float | None]:
+    """ROC-AUC and business cost at ``threshold``, with the cost of the fixed 0.20 rule on the
+    same rows (what the model card's comparisons record)."""
+    full = evaluate_predictions(y_true, probability, threshold, cost_ratio)
+    return {
+        "roc_auc": round(full["roc_auc"], 5) if full["roc_auc"] is not None else None,
+        "business_cost": full["business_cost"],
+        "normalized_cost": round(full["normalized_cost"], 5)
+        if full["normalized_cost"] is not None else None,
+        "cost_per_application": round(full["cost_per_application"], 5),
+        "fixed_rule_cost": business_cost(y_true, probability, FIXED_RULE_THRESHOLD, cost_ratio),
+    }

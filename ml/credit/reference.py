@@ -6,6 +6,10 @@
 - what a nearest-neighbour search needs: the features it compares, their centre and scale,
   importance weights, and the usual neighbour distance (for out-of-distribution warnings);
 - per-feature training ranges (for out-of-distribution warnings).
+
+Everything here is built from the model's feature matrix only, never from raw fields: a
+protected attribute (see ``features``), which is not a feature, thus has no histogram, no
+population column, no neighbour coordinate and no range.
 """
 
 from __future__ import annotations

@@ -4,12 +4,17 @@ Loads a model folder once (booster, schema, threshold, reference data) and score
 explains applicants. One applicant goes through numpy only (no DataFrame): a dict of raw
 Kaggle fields → the same feature code as training → one XGBoost call that returns the exact
 SHAP contributions, from which the margin and the probability follow.
+
+The protected attributes of the model (``CreditModel.protected``, ``CODE_GENDER`` by default)
+are dropped from every input before the features are computed: the model cannot see them,
+so no probability, contribution, neighbour or out-of-distribution warning depends on them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +141,8 @@ class CreditModel:
         self.booster.load_model(folder / "model.ubj")
         self.booster.set_param({"nthread": 1})  # one request, one core: workers scale out
         self.schema = FeatureSchema.from_json(artifacts.read_json(folder, "feature_schema.json"))
+        #: Raw fields the model never reads; kept with an application only to measure fairness.
+        self.protected: tuple[str, ...] = tuple(self.card["protected_attributes"])
         decision = artifacts.read_json(folder, "decision.json")
         self.threshold: float = float(decision["threshold"])
         self.cost_ratio: float = float(decision["cost_ratio"])
@@ -154,6 +161,13 @@ class CreditModel:
         """The model's inputs, in order."""
         return self.schema.feature_names
 
+    @cached_property
+    def fairness(self) -> dict[str, Any]:
+        """``fairness.json``: the fairness report on the out-of-fold predictions, each group's
+        rates at a grid of thresholds, and the report of the model given the protected fields
+        (see ``ml.credit.fairness_data``)."""
+        return artifacts.read_json(self.folder, "fairness.json")
+
     def decide(self, probability: float) -> str:
         """"refused" at or above the threshold, "accepted" below."""
         return "refused" if probability >= self.threshold else "accepted"
@@ -161,6 +175,8 @@ class CreditModel:
     def features_of(self, record: Mapping[str, Any]) -> np.ndarray:
         """The model's input row (1 × features) for one raw applicant record."""
         clean = normalise_record(record)
+        for name in self.protected:
+            clean.pop(name, None)
         for name in self.schema.auxiliary:
             value = record.get(name)
             clean[name] = float(value) if isinstance(value, int | float) else np.nan
@@ -184,7 +200,7 @@ class CreditModel:
 
     def feature_matrix(self, frame: pd.DataFrame) -> np.ndarray:
         """Model inputs for a validated application frame."""
-        return self.schema.transform(frame_to_columns(frame))
+        return self.schema.transform(frame_to_columns(frame, exclude=self.protected))
 
     def score_frame(self, frame: pd.DataFrame) -> np.ndarray:
         """Default probabilities for every row of a validated application frame."""

@@ -63,3 +63,59 @@ def test_score_writes_one_decision_per_row(credit_artifacts, labelled_csv, tmp_p
 def test_prepare_keeps_an_existing_model(credit_artifacts):
     result = run("prepare", "--out", credit_artifacts)
     assert result.returncode == 0 and "is ready" in result.stderr
+
+
+GROUP_KEYS = {"n", "default_rate", "refusal_rate", "false_refusal_rate", "missed_default_rate",
+              "approval_ratio", "mean_probability"}
+
+
+def check_fairness_shape(report: dict, n_rows: int) -> None:
+    """The report's contract: every key, every age band, groups adding up to the rows."""
+    assert set(report) == {"threshold", "n_rows", "attributes"}
+    assert report["n_rows"] == n_rows and 0 < report["threshold"] < 1
+    assert list(report["attributes"]) == ["CODE_GENDER", "AGE_BAND", "NAME_FAMILY_STATUS"]
+    for attribute in report["attributes"].values():
+        assert set(attribute) == {"groups", "min_approval_ratio", "equal_opportunity_gap"}
+        assert 0 <= attribute["min_approval_ratio"] <= 1
+        assert 0 <= attribute["equal_opportunity_gap"] <= 1
+        assert sum(g["n"] for g in attribute["groups"].values()) == n_rows
+        for group in attribute["groups"].values():
+            assert set(group) == GROUP_KEYS
+    assert list(report["attributes"]["AGE_BAND"]["groups"]) == \
+        ["<25", "25-34", "35-44", "45-54", "55-64", "65+"]
+    assert {"F", "M"} <= set(report["attributes"]["CODE_GENDER"]["groups"])
+    assert {"Married", "Single / not married", "Widow"} <= \
+        set(report["attributes"]["NAME_FAMILY_STATUS"]["groups"])
+
+
+def test_fairness_on_the_models_own_predictions(credit_model, credit_artifacts):
+    result = run("fairness", "--model", credit_artifacts / "credit")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    check_fairness_shape(report, credit_model.card["split"]["n_train"])
+    assert report["threshold"] == credit_model.threshold
+    assert report == credit_model.fairness["report"]  # what the model page reads
+
+
+def test_fairness_on_a_labelled_csv_keeps_xna_apart(credit_artifacts, labelled_csv, tmp_path):
+    frame = pd.read_csv(labelled_csv)
+    frame.loc[0, "CODE_GENDER"] = "XNA"
+    frame.loc[1, "CODE_GENDER"] = None
+    path = tmp_path / "with-xna.csv"
+    frame.to_csv(path, index=False)
+    result = run("fairness", "--data", path, "--model", credit_artifacts / "credit")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    check_fairness_shape(report, 1500)
+    genders = report["attributes"]["CODE_GENDER"]["groups"]
+    assert genders["XNA"]["n"] == 1 and genders["missing"]["n"] == 1
+    assert list(genders)[-1] == "missing"
+
+
+def test_fairness_rejects_a_csv_without_target(credit_artifacts, labelled_csv, tmp_path):
+    unlabelled = tmp_path / "unlabelled.csv"
+    pd.read_csv(labelled_csv).drop(columns=["TARGET"]).to_csv(unlabelled, index=False)
+    result = run("fairness", "--data", unlabelled, "--model", credit_artifacts / "credit")
+    assert result.returncode != 0
+    assert "TARGET" in result.stderr and result.stdout == ""
+    assert "Traceback" not in result.stderr
