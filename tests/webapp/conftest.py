@@ -55,3 +55,17 @@ def advisor_browser(login_as, csrf_token):
     """A signed-in advisor and a CSRF token for its session: ``(browser, token)``."""
     browser = login_as("advisor")
     return browser, csrf_token(browser, "/")
+
+
+@pytest.fixture(scope="module")
+def bearer(app, user_emails):
+    """The ``Authorization`` header of an advisor's API token."""
+    from webapp.accounts.models import User
+    from webapp.accounts.service import issue_token
+    from webapp.extensions import db
+
+    with app.app_context():
+        user = db.session.query(User).filter_by(email=user_emails["advisor"]).one()
+        token = issue_token(db.session, user)
+        db.session.commit()
+    return {"Authorization": f"Bearer {token}"}

@@ -7,7 +7,9 @@ record. A client has at most one pending review at a time. The caller commits.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -62,10 +64,11 @@ def _clean_text(text: str | None) -> str:
 
 
 def request_review(session: Session, client: Client, user: User, applicant_view: str,
-                   model_version: str, explanation: Explanation,
-                   reasons: list[str]) -> Review:
+                   model_version: str, explanation: Explanation, reasons: list[str],
+                   details: Mapping[str, Any] | None = None) -> Review:
     """Record the applicant's view and ask for a review of the model's current decision
-    (``reasons``: the sentences shown, as the decision log keeps them)."""
+    (``reasons``: the sentences shown, as the decision log keeps them; ``details``: more
+    for the decision record)."""
     view = _clean_text(applicant_view)
     if not view:
         raise ReviewError("empty", "the applicant's view is required")
@@ -85,7 +88,8 @@ def request_review(session: Session, client: Client, user: User, applicant_view:
                     threshold=explanation.threshold, probability=explanation.probability,
                     decision=explanation.decision,
                     reasons=reasons,
-                    details={"review_id": review.id, "applicant_view": view})
+                    details={**(details or {}), "review_id": review.id,
+                             "applicant_view": view})
     return review
 
 

@@ -53,7 +53,10 @@ class NewApplicationForm(FlaskForm):
 
     NAME_CONTRACT_TYPE = SelectField(data_label("NAME_CONTRACT_TYPE"), choices=[],
                                      validators=[InputRequired(_l("Choisissez une valeur."))])
-    CODE_GENDER = SelectField(data_label("CODE_GENDER"), choices=[], validators=[Optional()])
+    CODE_GENDER = SelectField(
+        data_label("CODE_GENDER"), choices=[], validators=[Optional()],
+        description=_l("Facultatif. Sert uniquement à mesurer l'équité des décisions : le "
+                       "modèle ne le voit pas."))
     AGE = _bounded(_l("Âge (années)"), 18, 100)
     CNT_CHILDREN = _bounded(data_label("CNT_CHILDREN"), 0, 20)
     CNT_FAM_MEMBERS = _bounded(data_label("CNT_FAM_MEMBERS"), 1, 20)

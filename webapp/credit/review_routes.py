@@ -39,7 +39,8 @@ def request_review_view(sk_id_curr: int):
         try:
             request_review(db.session, client, current_user, form.applicant_view.data,
                            str(model.version), explanation,
-                           reason_sentences(reason_texts(against), reason_texts(in_favour)))
+                           reason_sentences(reason_texts(against), reason_texts(in_favour)),
+                           {"protected_attributes": list(model.protected)})
             db.session.commit()
         except ReviewError as exc:
             db.session.rollback()

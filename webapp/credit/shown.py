@@ -20,6 +20,8 @@ def log_shown(applicant: Applicant, action: str, model: CreditModel, explanation
               details: Mapping[str, Any] | None = None) -> None:
     """Add and commit the record of what ``current_user`` was just shown."""
     extra = dict(details or {})
+    # The fields this model version was kept from seeing (audit of fair lending).
+    extra["protected_attributes"] = list(model.protected)
     if applicant.is_draft:
         extra["draft"] = True
     record_decision(db.session, user=current_user, action=action,

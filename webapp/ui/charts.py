@@ -204,3 +204,26 @@ def lines(series: Sequence[Mapping[str, Any]], x_title: str, y_title: str,
     return {"data": data, "layout": layout(height=340, shapes=shapes,
                                            xaxis={"title": {"text": x_title}},
                                            yaxis={"title": {"text": y_title}}, **extra)}
+
+
+def ratio_bars(labels: Sequence[str], ratios: Sequence[float], line: float, axis_title: str,
+               line_name: str) -> dict[str, Any]:
+    """Horizontal bars of ratios to a reference (1 = the reference), a vertical line at
+    ``line``; the bars under it are hatched as well as coloured (never colour alone)."""
+    under = [value < line for value in ratios]
+    return {"data": [{"type": "bar", "orientation": "h", "y": list(labels), "x": list(ratios),
+                      "marker": {"color": [DEFAULTED if u else REPAID for u in under],
+                                 "pattern": {"shape": ["/" if u else "" for u in under]}},
+                      "text": [f"{value:.2f}" for value in ratios], "textposition": "auto",
+                      "hovertemplate": "%{y}: %{x:.2f}<extra></extra>"}],
+            "layout": layout(height=90 + 30 * len(labels), showlegend=False,
+                             xaxis={"title": {"text": axis_title},
+                                    "range": [0, max([1.05] + [v * 1.05 for v in ratios])]},
+                             yaxis={"automargin": True, "autorange": "reversed"},
+                             margin={"l": 10, "r": 20, "t": 30, "b": 50},
+                             shapes=[{"type": "line", "x0": line, "x1": line, "yref": "paper",
+                                      "y0": 0, "y1": 1,
+                                      "line": {"color": THRESHOLD, "width": 3, "dash": "dash"}}],
+                             annotations=[{"x": line, "yref": "paper", "y": 1,
+                                           "text": line_name, "showarrow": False,
+                                           "yanchor": "bottom", "font": {"size": 12}}])}

@@ -15,19 +15,6 @@ APPLICATION = {"AMT_INCOME_TOTAL": 180000, "AMT_CREDIT": 675000, "AMT_ANNUITY": 
                "EXT_SOURCE_3": 0.5}
 
 
-@pytest.fixture(scope="module")
-def bearer(app, user_emails):
-    from webapp.accounts.models import User
-    from webapp.accounts.service import issue_token
-    from webapp.extensions import db
-
-    with app.app_context():
-        user = db.session.query(User).filter_by(email=user_emails["advisor"]).one()
-        token = issue_token(db.session, user)
-        db.session.commit()
-    return {"Authorization": f"Bearer {token}"}
-
-
 def test_client_endpoint_matches_the_model(client, bearer, db, model, seeded_ids):
     sk_id = seeded_ids[7]
     body = client.get(f"/api/v1/clients/{sk_id}", headers=bearer).get_json()

@@ -1,5 +1,7 @@
 """The identity card: the main descriptive facts of the application, labelled from the data
-label table and formatted in the reader's language (missing ones said so)."""
+label table and formatted in the reader's language (missing ones said so). The applicant's
+sex is not on it: it takes no part in the decision (a protected field, kept only to measure
+fairness; ``ml.credit.fairness``)."""
 
 from __future__ import annotations
 
@@ -43,7 +45,6 @@ def identity_rows(record: Mapping[str, Any]) -> list[tuple[str, str]]:
 
     birth = numeric_field(record, "DAYS_BIRTH")
     rows.append((label("DAYS_BIRTH"), fmt.years(-birth / 365.25 if birth is not None else None)))
-    category("CODE_GENDER")
     category("NAME_FAMILY_STATUS")
     rows.append((label("CNT_CHILDREN"), fmt.number(numeric_field(record, "CNT_CHILDREN"))))
     rows.append((label("CNT_FAM_MEMBERS"), fmt.number(numeric_field(record, "CNT_FAM_MEMBERS"))))
