@@ -43,6 +43,9 @@ def _register_extensions(app: Flask) -> None:
     from .templating import init_templating
 
     db.init_app(app)
+    from .database import init_database
+
+    init_database(app)  # SQLite: WAL, busy timeout, foreign keys on every connection
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
