@@ -14,6 +14,8 @@ from sqlalchemy.exc import DatabaseError
 from webapp.models import AppendOnlyError, DecisionRecord
 from webapp.services.decision_records import record_decision
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
+
 
 def _records(db, sk_id):
     db.session.expire_all()

@@ -9,6 +9,8 @@ from webapp.models import ApplicationVersion, Client, DecisionRecord
 from webapp.services.client_admin import form_values
 from webapp.services.records import decode_record
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
+
 
 def _form(db, sk_id, **changes):
     client = db.session.get(Client, sk_id)

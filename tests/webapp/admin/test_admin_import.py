@@ -13,6 +13,8 @@ from sqlalchemy import delete, func, select
 from webapp.models import Client, ImportJob
 from webapp.services.import_jobs import wait_for
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
+
 FIRST_ID = 980_000_001
 
 
