@@ -28,6 +28,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
+    from .proxy import init_proxy
+
+    init_proxy(app)  # PAD_PROXY_HOPS: the client's address behind a reverse proxy
     _register_extensions(app)
     _register_blueprints(app)
     _register_error_handlers(app)

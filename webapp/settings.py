@@ -56,4 +56,8 @@ def load_settings(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("PAD_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)),
         "PAD_ARTIFACTS_DIR": os.environ.get("PAD_ARTIFACTS_DIR"),
         "PAD_MAX_IMPORT_BYTES": int(os.environ.get("PAD_MAX_IMPORT_BYTES", 64 * 1024 * 1024)),
+        # Several web nodes: one count of login attempts for all (redis://...), and the
+        # client's address from the proxy's headers (webapp/proxy.py).
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "PAD_PROXY_HOPS": int(os.environ.get("PAD_PROXY_HOPS") or 0),
     }
