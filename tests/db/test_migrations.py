@@ -15,8 +15,7 @@ from webapp.extensions import db
 
 pytestmark = pytest.mark.db
 
-TABLES = {"users", "api_tokens", "clients", "application_versions", "decision_records",
-          "reviews", "import_jobs"}
+#: The append-only triggers of the decision records (0002 and 0003).
 TRIGGERS = {
     "sqlite": {"decision_records_no_update", "decision_records_no_delete",
                "decision_records_no_replace"},
@@ -35,6 +34,10 @@ def _revision() -> str | None:
 
 def _tables() -> set[str]:
     return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def _model_tables() -> set[str]:
+    return set(db.metadata.tables)
 
 
 def _triggers() -> set[str]:
@@ -56,10 +59,11 @@ def test_upgrade_downgrade_upgrade(empty_app, database_backend):
     with app.app_context():
         assert _tables() == set() and _revision() is None
 
+        head = _script().get_current_head()
         flask_migrate.upgrade()
-        assert _revision() == _script().get_current_head() == "0003"
-        assert _tables() == TABLES
-        assert _triggers() == TRIGGERS[database_backend]
+        assert _revision() == head
+        assert _tables() == _model_tables() and "decision_records" in _tables()
+        assert TRIGGERS[database_backend] <= _triggers()
         assert _schema_differences() == []  # the revisions build exactly the models
 
         flask_migrate.downgrade(revision="base")
@@ -72,8 +76,8 @@ def test_upgrade_downgrade_upgrade(empty_app, database_backend):
                     "'decision_records_append_only'")) == 0
 
         flask_migrate.upgrade()
-        assert _revision() == "0003" and _tables() == TABLES
-        assert _triggers() == TRIGGERS[database_backend]
+        assert _revision() == head and _tables() == _model_tables()
+        assert TRIGGERS[database_backend] <= _triggers()
         assert _schema_differences() == []
         db.engine.dispose()
 
@@ -82,7 +86,7 @@ def test_every_revision_goes_down_and_up_one_step(empty_app):
     app = empty_app("steps")
     with app.app_context():
         revisions = [r.revision for r in reversed(list(_script().walk_revisions()))]
-        assert revisions == ["0001", "0002", "0003"]
+        assert revisions[:3] == ["0001", "0002", "0003"]
         for revision in revisions:
             flask_migrate.upgrade(revision=revision)
             assert _revision() == revision
