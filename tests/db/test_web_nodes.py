@@ -48,14 +48,21 @@ def test_a_login_limit_reached_on_one_node_holds_on_another(app, database_url, r
 def node_app(app, database_url, tmp_path):
     """``node_app(hops)`` → a web node of the session's database behind ``hops`` proxies."""
     from webapp import create_app
+    from webapp.extensions import db
+
+    built = []
 
     def build(hops: int):
-        return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
-                           "SQLALCHEMY_DATABASE_URI": database_url,
-                           "PAD_ARTIFACTS_DIR": str(tmp_path), "PAD_PROXY_HOPS": hops,
-                           "RATELIMIT_STORAGE_URI": "memory://"})
+        built.append(create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
+                                 "SQLALCHEMY_DATABASE_URI": database_url,
+                                 "PAD_ARTIFACTS_DIR": str(tmp_path), "PAD_PROXY_HOPS": hops,
+                                 "RATELIMIT_STORAGE_URI": "memory://"}))
+        return built[-1]
 
-    return build
+    yield build
+    for node in built:  # its pooled connections, closed now rather than whenever collected
+        with node.app_context():
+            db.engine.dispose()
 
 
 def _login(browser, email: str, password: str, client_ip: str):
