@@ -29,8 +29,10 @@ from sqlalchemy import Connection, Engine, event
 
 from .extensions import db
 
-#: How long a SQLite writer waits for another writer's transaction before it gives up.
-#: Longer than the 48,744-application import holds the write lock (about 10 s).
+#: How long a SQLite writer waits for another writer's transaction before it gives up:
+#: longer than the 48,744-application import holds the write lock (about 10 s on a quiet
+#: machine, 13-18 s on a busy one: ``bench/db_concurrency.py``), shorter than gunicorn's
+#: 30 s worker timeout.
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 SQLITE_PRAGMAS: tuple[str, ...] = (
