@@ -92,7 +92,12 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # SQLite: foreign keys off while batch mode rebuilds tables (a dropped referenced table
+    # would cascade-delete), checked once the migrations are done (webapp/database.py).
+    from webapp.database import migration_connection
+
+    with connectable.connect() as raw_connection, \
+            migration_connection(raw_connection) as connection:
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

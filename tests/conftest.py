@@ -1,5 +1,6 @@
-"""Shared fixtures: a small real credit model, the app on a throwaway SQLite database built
-by the migrations, users of every role, and a seeded set of real applications.
+"""Shared fixtures: a small real credit model, the app on a throwaway database built by the
+migrations (SQLite, or PostgreSQL: ``tests/backends.py``), users of every role, and a seeded
+set of real applications.
 
 - ``credit_artifacts``: a small real model trained once per session (about a minute), or the
   model folder named by ``PAD_TEST_ARTIFACTS_DIR`` (to iterate faster locally).
@@ -31,6 +32,9 @@ from werkzeug.serving import make_server
 
 os.environ.setdefault("PAD_ENV", "testing")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
+
+# The database backend (SQLite, or PostgreSQL with PAD_TEST_DATABASE_URL): tests/backends.py.
+pytest_plugins = ("tests.backends",)
 
 SEEDED_CLIENTS = 300
 PASSWORD = "correct horse battery staple"
@@ -73,7 +77,7 @@ def seed_csv(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory, credit_artifacts, seed_csv):
+def app(credit_artifacts, seed_csv, database_url):
     """The application on a throwaway database built by the Alembic migrations."""
     import flask_migrate
 
@@ -83,10 +87,9 @@ def app(tmp_path_factory, credit_artifacts, seed_csv):
     from webapp.extensions import db as database
     from webapp.model_store import models
 
-    db_path = tmp_path_factory.mktemp("db") / "portal.sqlite3"
     application = create_app({
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "PAD_ARTIFACTS_DIR": str(credit_artifacts),
         "RATELIMIT_STORAGE_URI": "memory://",
     })

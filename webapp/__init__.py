@@ -18,6 +18,7 @@ from flask import Flask
 from ml.config import REPO_ROOT
 
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .proxy import init_proxy
 from .settings import load_settings
 
 
@@ -33,6 +34,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
 
+    init_proxy(app)  # PAD_PROXY_HOPS: the client's address behind a reverse proxy
     _register_extensions(app)
     _register_blueprints(app)
     _register_error_handlers(app)
@@ -45,6 +47,7 @@ def _register_extensions(app: Flask) -> None:
     from .accounts.access import enforce_access
     from .admin.imports import allow_large_import
     from .clients import models as _client_tables  # noqa: F401  (for Alembic)
+    from .database import init_database
     from .i18n import init_i18n
     from .model_store import init_models
     from .security import init_security_headers
@@ -52,6 +55,7 @@ def _register_extensions(app: Flask) -> None:
     from .vision.gallery import init_gallery
 
     db.init_app(app)
+    init_database(app)  # SQLite: WAL, busy timeout, foreign keys on every connection
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.session_protection = "basic"

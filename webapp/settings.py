@@ -67,8 +67,11 @@ def load_settings(instance_path: Path) -> dict:
         "PAD_ARTIFACTS_DIR": os.environ.get("PAD_ARTIFACTS_DIR"),
         # The admin's CSV import may exceed MAX_CONTENT_LENGTH, up to this.
         "PAD_MAX_IMPORT_BYTES": _int("PAD_MAX_IMPORT_BYTES", 64 * 1024 * 1024),
-        # Flask-Limiter's store: memory (per process) unless a shared store is configured.
-        "RATELIMIT_STORAGE_URI": os.environ.get("PAD_RATELIMIT_STORAGE_URI", "memory://"),
+        # Flask-Limiter's store: memory (per process) unless a shared one is configured
+        # (redis://...: one count for every process and node).
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        # The client's address from a reverse proxy's headers, N proxies deep (webapp/proxy.py).
+        "PAD_PROXY_HOPS": _int("PAD_PROXY_HOPS", 0),
         "RATELIMIT_HEADERS_ENABLED": True,
         # The image pages: one budget for uploads (page and JSON API), one for the occlusion
         # overlays (two per photo), and the largest photo accepted.

@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from webapp.accounts.models import User
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
+
 
 def _login(browser, csrf_token, email, password, ip="10.0.0.1", next_url=None):
     token = csrf_token(browser)

@@ -9,6 +9,8 @@ from webapp.clients.editing import form_values
 from webapp.clients.models import ApplicationVersion, Client, DecisionRecord
 from webapp.clients.storage import decode_record
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
+
 
 def _form(db, sk_id, **changes):
     client = db.session.get(Client, sk_id)

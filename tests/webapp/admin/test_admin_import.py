@@ -13,6 +13,8 @@ from sqlalchemy import delete, func, select
 from webapp.clients.import_jobs import wait_for
 from webapp.clients.models import Client, ImportJob
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
+
 FIRST_ID = 980_000_001
 
 

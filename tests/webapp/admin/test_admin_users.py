@@ -8,6 +8,8 @@ from sqlalchemy import select
 
 from webapp.accounts.models import User
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
+
 PASSWORD = "a long enough passphrase"
 
 

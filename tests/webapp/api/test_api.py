@@ -7,6 +7,8 @@ import pytest
 from webapp.clients.models import Client
 from webapp.clients.storage import decode_record
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
+
 KEYS = {"probability", "threshold", "decision", "base_value", "contributions", "reasons",
         "model_version"}
 APPLICATION = {"AMT_INCOME_TOTAL": 180000, "AMT_CREDIT": 675000, "AMT_ANNUITY": 32000,

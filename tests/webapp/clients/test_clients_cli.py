@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from webapp.clients.models import Client
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
+
 
 @pytest.fixture
 def runner(app):

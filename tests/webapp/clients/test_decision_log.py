@@ -14,6 +14,8 @@ from sqlalchemy.exc import DatabaseError
 from webapp.clients.decision_log import record_decision
 from webapp.clients.models import AppendOnlyError, DecisionRecord
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
+
 
 def _records(db, sk_id):
     db.session.expire_all()

@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from webapp.clients.models import DecisionRecord, Review
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
+
 VIEW = "Le demandeur a un nouveau CDI depuis mars ; ses revenus ont doublé."
 JUSTIFICATION = "Contrat de travail et trois bulletins de salaire vérifiés : revenu confirmé."
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from webapp.clients.models import Client
+
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
 
 
 def test_typeahead_lists_ids_starting_with_the_digits(login_as, seeded_ids):

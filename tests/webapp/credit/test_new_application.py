@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 
 from webapp.clients.models import Client
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
+
 FORM = {"NAME_CONTRACT_TYPE": "Cash loans", "CODE_GENDER": "F", "AGE": "38",
         "CNT_CHILDREN": "1", "CNT_FAM_MEMBERS": "3", "NAME_FAMILY_STATUS": "Married",
         "NAME_EDUCATION_TYPE": "Higher education", "NAME_INCOME_TYPE": "Working",
