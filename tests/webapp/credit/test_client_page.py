@@ -51,29 +51,32 @@ def test_reasons_quote_the_applicants_values(login_as, db, model, seeded_ids):
         assert f"{reason.label} : {reason.value}" in page.replace("&#39;", "'")
 
 
-def test_contributions_shown_equal_the_models(login_as, db, model, seeded_ids):
-    sk_id = seeded_ids[3]
-    explanation = model.explain(_record(db, sk_id))
-    page = login_as("advisor").get(f"/clients/{sk_id}/sections/reasons",
-                                   headers={"HX-Request": "true"}).get_data(as_text=True)
-    figure = re.search(r'id="reasons-waterfall"[^>]* data-figure="([^"]*)"', page).group(1)
+def test_the_waterfall_adds_up_to_the_probability_shown(login_as, db, model, seeded_ids):
+    """The bars are in percentage points, from the average client's probability to the one
+    the decision card prints; they add up exactly, keep the contributions' signs and order."""
     import html as markup
     import json
 
-    spec = json.loads(markup.unescape(figure))
-    trace = spec["data"][0]
-    # Plotly accumulates in data order: base value, top contributions, other factors, total
-    # (drawn top to bottom by the reversed axis).
-    assert trace["measure"][0] == "absolute" and trace["measure"][-1] == "total"
-    assert spec["layout"]["yaxis"]["autorange"] == "reversed"
-    shown = trace["x"]
-    ranked = sorted(explanation.contributions.values(), key=abs, reverse=True)
-    assert shown[0] == pytest.approx(explanation.base_value)
-    assert shown[1:11] == pytest.approx(ranked[:10])
-    assert shown[11] == pytest.approx(sum(ranked[10:]), abs=1e-6)
-    assert explanation.base_value + sum(shown[1:12]) == pytest.approx(explanation.margin,
-                                                                      abs=1e-5)
-    assert 1 / (1 + math.exp(-explanation.margin)) == pytest.approx(explanation.probability)
+    browser = login_as("advisor")
+    for sk_id in seeded_ids[3:8]:
+        explanation = model.explain(_record(db, sk_id))
+        page = browser.get(f"/clients/{sk_id}").get_data(as_text=True)
+        figure = re.search(r'id="reasons-waterfall"[^>]* data-figure="([^"]*)"', page).group(1)
+        trace = json.loads(markup.unescape(figure))["data"][0]
+        assert trace["measure"][0] == "absolute" and trace["measure"][-1] == "total"
+        start, bars = trace["x"][0], trace["x"][1:-1]
+        card = _french_number(re.search(r'data-testid="probability">([^<]+)<', page)
+                              .group(1).replace("%", ""))
+        # in tenths of a point, the numbers add up exactly to the card's probability
+        assert round(start * 10) + sum(round(b * 10) for b in bars) == round(card * 10)
+        assert start == pytest.approx(100 / (1 + math.exp(-explanation.base_value)), abs=0.05)
+        # the last label is the card's probability, the first the average client's
+        assert trace["text"][-1] == re.search(r'data-testid="probability">([^<]+)<',
+                                              page).group(1)
+        ranked = sorted(explanation.contributions.values(), key=abs, reverse=True)
+        for bar, contribution in zip(bars[:10], ranked[:10], strict=True):
+            assert bar == 0 or (bar > 0) == (contribution > 0)
+        assert "log-odds" not in page
 
 
 @pytest.mark.parametrize("section", SECTIONS)
