@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .models import Client, Review
 
@@ -34,10 +35,18 @@ def deciding_review(session: Session, client: Client) -> Review | None:
 
 
 def refresh_final_decision(session: Session, client: Client) -> str | None:
-    """Set ``client.final_decision`` from the rule above and return it (nothing flushed)."""
+    """Store ``client.final_decision`` from the rule above and return it.
+
+    A plain UPDATE of that column alone: deciding a review is no edit of the application, so
+    the optimistic version counter (``Client.version``, bumped by every ORM update of the row)
+    must not move.
+    """
     review = deciding_review(session, client)
-    client.final_decision = review.final_decision if review is not None else client.decision
-    return client.final_decision
+    final = review.final_decision if review is not None else client.decision
+    session.execute(update(Client.__table__).where(Client.sk_id_curr == client.sk_id_curr)
+                    .values(final_decision=final))
+    set_committed_value(client, "final_decision", final)
+    return final
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,12 @@ SORTS = {
 }
 
 
+def normalise_id(text: str) -> str:
+    """An ID as typed, without its spaces (``" 100 005 "`` → ``"100005"``, narrow and
+    no-break spaces included)."""
+    return "".join(text.split())
+
+
 def typeahead(session: Session, prefix: str, limit: int = 8) -> list[Client]:
     """Clients whose ID starts with the digits of ``prefix`` (empty list for no digits)."""
     digits = "".join(ch for ch in prefix if ch.isdigit())[:MAX_ID_DIGITS]

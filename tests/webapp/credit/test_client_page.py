@@ -160,7 +160,7 @@ def test_unknown_client_is_a_friendly_404(login_as):
     partial = browser.get("/clients/999999999/sections/decision",
                           headers={"HX-Request": "true"})
     assert partial.status_code == 404 and "<html" not in partial.get_data(as_text=True)
-    assert browser.get("/clients/go?sk_id_curr=abc").status_code == 404
+    assert browser.get("/clients/go?sk_id_curr=abc").status_code == 422
 
 
 def test_explanation_sheet_is_printable(login_as, seeded_ids):
