@@ -258,10 +258,13 @@ def _is_missing_value(model: CreditModel, feature: str, explanation: Explanation
 def reasons(model: CreditModel, explanation: Explanation, record: Mapping[str, Any],
             n: int = TOP_REASONS) -> tuple[list[Reason], list[Reason]]:
     """The ``n`` strongest reasons against the applicant and the ``n`` strongest for (the
-    contributions that :func:`is_listed` lets through, strongest first)."""
+    contributions that :func:`is_listed` lets through, strongest first; one sentence per
+    fact: a reason whose context repeats one already given, e.g. three features that all say
+    "the credit covers 100 % of the price", is left out for the next one)."""
     ranked = sorted(explanation.contributions.items(), key=lambda kv: -abs(kv[1]))
     against: list[Reason] = []
     in_favour: list[Reason] = []
+    said: set[str] = set()
     for feature, contribution in ranked:
         if contribution == 0:
             continue
@@ -273,11 +276,14 @@ def reasons(model: CreditModel, explanation: Explanation, record: Mapping[str, A
             continue
         if not is_listed(model, feature, explanation, record, direction):
             continue
-        bucket.append(Reason(
-            feature=feature, label=feature_label(model, feature),
-            value=feature_value(model, feature, explanation, record),
-            context=context(model, feature, explanation, record),
-            contribution=float(contribution), direction=direction))
+        reason = Reason(feature=feature, label=feature_label(model, feature),
+                        value=feature_value(model, feature, explanation, record),
+                        context=context(model, feature, explanation, record),
+                        contribution=float(contribution), direction=direction)
+        if reason.context and reason.context in said:
+            continue
+        said.add(reason.context)
+        bucket.append(reason)
     return against, in_favour
 
 

@@ -47,11 +47,11 @@ class Chart:
 #: French (a narrow no-break space), "12.3" and "1,350,000" in English.
 SEPARATORS = {"fr": ",\u202f", "en": ".,"}
 #: The percent suffix of axis ticks and numbers: "12 %" in French, "12%" in English.
-PERCENT_SUFFIX = {"fr": "\u202f%", "en": "%"}
+PERCENT_SUFFIX = {"fr": "\u00a0%", "en": "%"}
 
 
 def percent_suffix() -> str:
-    """`` %`` (narrow no-break space) on French pages, ``%`` on English ones."""
+    """`` %`` (a no-break space, as in the text) on French pages, ``%`` on English ones."""
     return PERCENT_SUFFIX[current_language()]
 
 
@@ -120,7 +120,8 @@ def waterfall(steps: Sequence[tuple[str, float]], base_label: str, total_label: 
     """A horizontal waterfall in percentage points: from the average client's probability
     ``start`` (%), the steps (points), to this applicant's probability. ``texts`` are the
     shown labels, first and last included (the numbers formatted by the caller)."""
-    names = [wrap_label(name) for name in [base_label, *(n for n, _v in steps), total_label]]
+    names = [wrap_label(name, 26) for name in [base_label, *(n for n, _v in steps),
+                                               total_label]]
     values = [start] + [value for _, value in steps] + [0]
     measures = ["absolute"] + ["relative"] * len(steps) + ["total"]
     # Plotly accumulates in data order: keep start → steps → total, and show it top to
@@ -136,7 +137,7 @@ def waterfall(steps: Sequence[tuple[str, float]], base_label: str, total_label: 
             "connector": {"line": {"color": NEUTRAL, "width": 1}},
             "hovertemplate": "%{y}: %{text}<extra></extra>",
         }],
-        "layout": layout(height=90 + 34 * len(names),
+        "layout": layout(height=90 + 40 * len(names),
                          xaxis={"title": {"text": axis_title}, "zeroline": True,
                                 "ticksuffix": percent_suffix(), "rangemode": "tozero",
                                 "automargin": True},

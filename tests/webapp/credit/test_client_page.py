@@ -195,3 +195,31 @@ def test_recourse_section_says_it_in_one_sentence(login_as, csrf_token, db, mode
     english = browser.get(url, headers={"HX-Request": "true"})
     assert english.status_code == 200
     assert "the application would be accepted" in english.get_data(as_text=True)
+
+
+def test_reasons_agree_with_their_direction(app, db, model, seeded_ids):
+    """No missing value in the applicant's favour; no reason whose value, among all clients,
+    clearly points the other way (the rule of explanations.is_listed)."""
+    from webapp.credit.explanations import context, population_direction
+
+    with app.test_request_context():
+        for sk_id in seeded_ids[:60]:
+            record = _record(db, sk_id)
+            explanation = model.explain(record)
+            against, in_favour = reasons(model, explanation, record)
+            for reason in in_favour:
+                assert reason.value != "non renseigné", (sk_id, reason.sentence)
+            for reason in against + in_favour:
+                seen = population_direction(model, reason.feature, explanation, record)
+                assert seen in (None, reason.direction), (sk_id, reason.sentence)
+            listed = {r.feature for r in against + in_favour}
+            said = {r.context for r in against + in_favour}
+            # what was left out was left out for a reason, not for lack of candidates
+            for name, value in sorted(explanation.contributions.items(),
+                                      key=lambda kv: -abs(kv[1]))[:3]:
+                direction = "against" if value > 0 else "for"
+                if name not in listed and value:
+                    missing = math.isnan(explanation.features.get(name, 0.0))
+                    assert (direction == "for" and missing) or population_direction(
+                        model, name, explanation, record) not in (None, direction) \
+                        or context(model, name, explanation, record) in said, name
