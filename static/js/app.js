@@ -5,6 +5,8 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.add("js");
+
   function drawCharts(root) {
     if (typeof window.Plotly === "undefined") { return; }
     var nodes = (root.querySelectorAll ? root : document).querySelectorAll("[data-chart]");
@@ -16,7 +18,8 @@
       if (!text) { return; }
       var spec = JSON.parse(text);
       node.dataset.drawn = "1";
-      // Numbers in the page's language: "2,8 %" and "1 350 000" in French.
+      // Numbers in the page's language ("2,8 %" and "1 350 000" in French): the server sets
+      // the separators; a figure without them gets the page's.
       spec.layout = spec.layout || {};
       if (!spec.layout.separators && document.documentElement.lang === "fr") {
         spec.layout.separators = ",\u202f";

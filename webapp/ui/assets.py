@@ -8,9 +8,9 @@ the first characters of its SHA-256, so a new bundle is a new URL: browsers may 
 year without asking again (``immutable``). It is gzip-compressed once per process and served
 compressed to every browser that accepts it (about 420 kB on the wire).
 
-``PLOTLY_BUNDLE = "full"`` in the app's configuration serves the former asset instead (the
-whole bundle from the ``plotly`` package, uncompressed, cached for a day): the baseline that
-``bench/page_load.py`` measures in the same run.
+``PAD_PLOTLY_BUNDLE=full`` (``PLOTLY_BUNDLE`` in the app's configuration) serves the former
+asset instead (the whole bundle from the ``plotly`` package, uncompressed, cached for a day):
+the baseline that ``bench/page_load.py`` measures in the same run.
 """
 
 from __future__ import annotations

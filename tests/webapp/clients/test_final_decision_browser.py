@@ -116,11 +116,15 @@ def _token(db, email: str) -> str:
     return token
 
 
-def test_the_sheet_speaks_the_applicants_language(browser, live_server, seeded_ids,
+def test_the_sheet_speaks_the_applicants_language(browser, live_server, db, seeded_ids,
                                                   user_emails, password):
+    from webapp.clients.models import Client
+
+    # a refused application: the longest sheet (it says what could change the decision)
+    sk_id = next(i for i in seeded_ids if db.session.get(Client, i).decision == "refused")
     page = browser.new_context(locale="fr-FR").new_page()
     sign_in(page, live_server, user_emails["advisor"], password)
-    page.goto(f"{live_server}/clients/{seeded_ids[0]}/fiche")
+    page.goto(f"{live_server}/clients/{sk_id}/fiche")
     assert page.evaluate("document.documentElement.lang") == "fr"
     page.get_by_role("link", name="English").click()
     page.wait_for_url(re.compile(r".*lang=en"))
@@ -128,6 +132,12 @@ def test_the_sheet_speaks_the_applicants_language(browser, live_server, seeded_i
     text = page.locator("main").inner_text()
     assert "Your right to a human review" in text and "Prepared on" in text
     assert not re.search(r"\b(Refusé|Accordé|Dossier n°)\b", text)
+    # printed, it holds on one A4 page (in both languages)
+    for url in (page.url, page.url.replace("lang=en", "lang=fr")):
+        page.goto(url)
+        page.emulate_media(media="print")
+        pdf = page.pdf(format="A4", print_background=False)
+        assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, url
     # the advisor's own pages stay in French
     page.goto(f"{live_server}/")
     assert page.evaluate("document.documentElement.lang") == "fr"
