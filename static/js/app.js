@@ -24,6 +24,13 @@
       if (!spec.layout.separators && document.documentElement.lang === "fr") {
         spec.layout.separators = ",\u202f";
       }
+      // A narrow screen: the waterfall's short axis labels (the factor without its value,
+      // which the reasons and the data table give), so that the bars keep some room.
+      if (node.clientWidth < 520) {
+        (spec.data || []).forEach(function (trace) {
+          if (trace.meta && trace.meta.short) { trace.y = trace.meta.short; }
+        });
+      }
       // No mode bar: its buttons inside a role="img" figure would be nested controls for
       // screen readers; hover tooltips stay, and the data table beside carries the numbers.
       window.Plotly.newPlot(node, spec.data, spec.layout, {

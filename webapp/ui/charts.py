@@ -116,11 +116,17 @@ def wrap_label(text: str, width: int = 24) -> str:
 
 
 def waterfall(steps: Sequence[tuple[str, float]], base_label: str, total_label: str,
-              start: float, texts: Sequence[str], axis_title: str) -> dict[str, Any]:
+              start: float, texts: Sequence[str], axis_title: str,
+              short_names: Sequence[str] | None = None) -> dict[str, Any]:
     """A horizontal waterfall in percentage points: from the average client's probability
     ``start`` (%), the steps (points), to this applicant's probability. ``texts`` are the
-    shown labels, first and last included (the numbers formatted by the caller)."""
+    shown labels, first and last included (the numbers formatted by the caller);
+    ``short_names`` (one per step) are the axis labels on a narrow screen (``meta.short``:
+    ``static/js/app.js`` swaps them in where the chart is under 520 px wide)."""
     names = [wrap_label(name, 26) for name in [base_label, *(n for n, _v in steps),
+                                               total_label]]
+    short = [wrap_label(name, 16) for name in [base_label, *(short_names or
+                                                             [n for n, _v in steps]),
                                                total_label]]
     values = [start] + [value for _, value in steps] + [0]
     measures = ["absolute"] + ["relative"] * len(steps) + ["total"]
@@ -136,6 +142,7 @@ def waterfall(steps: Sequence[tuple[str, float]], base_label: str, total_label: 
             "totals": {"marker": {"color": APPLICANT}},
             "connector": {"line": {"color": NEUTRAL, "width": 1}},
             "hovertemplate": "%{y}: %{text}<extra></extra>",
+            "meta": {"short": short},
         }],
         "layout": layout(height=90 + 40 * len(names),
                          xaxis={"title": {"text": axis_title}, "zeroline": True,
@@ -168,8 +175,10 @@ def outcome_histogram(edges: Sequence[float], repaid: Sequence[float],
     if marker is not None:
         shapes.append({"type": "line", "x0": marker, "x1": marker, "yref": "paper", "y0": 0,
                        "y1": 1, "line": {"color": APPLICANT, "width": 3, "dash": "dash"}})
+        # Inside the plot, at the top of the line: above it, the legend would hide it.
         annotations.append({"x": marker, "yref": "paper", "y": 1, "text": names["applicant"],
-                            "showarrow": False, "yanchor": "bottom", "font": {"size": 12}})
+                            "showarrow": False, "yanchor": "top", "xanchor": "left",
+                            "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 12}})
     return {"data": data, "layout": layout(
         barmode="overlay", bargap=0, shapes=shapes, annotations=annotations, height=260,
         xaxis={"title": {"text": axis_title}},

@@ -121,7 +121,8 @@ def reasons_view(model: CreditModel, explanation: Explanation,
     end_text = fmt.percent(shown.end / 100)
     texts = [start_text] + [_signed_points(points) for _name, points in shown.steps] + [end_text]
     figure = charts.waterfall(steps, base_label, total_label, shown.start, texts,
-                              _("Probabilité de défaut"))
+                              _("Probabilité de défaut"),
+                              short_names=[names[name] for name, _points in shown.steps])
     rows = [[base_label, "", start_text]]
     rows += [[names[name], values[name], _signed_points(points)]
              for name, points in shown.steps]
