@@ -103,6 +103,8 @@ def plotly_script_url() -> str:
 
 
 def init_assets(app: Flask) -> None:
-    """Register the blueprint and the template global."""
+    """Register the blueprint and the template global; read and compress the bundle now, so
+    that no visitor's first page waits for it."""
     app.register_blueprint(bp)
     app.jinja_env.globals["plotly_script_url"] = plotly_script_url
+    _bundle(PARTIAL_BUNDLE)
