@@ -49,6 +49,7 @@ def build_database(n_clients: int, db_path: Path) -> Path:
         frame.to_csv(csv, index=False)
         started = time.perf_counter()
         report = import_applications(db.session, csv, models().credit)
+        db.session.commit()  # the import service leaves the transaction to its caller
         print(f"imported {report.inserted} clients in {time.perf_counter() - started:.1f} s")
         csv.unlink()
     return db_path

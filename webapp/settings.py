@@ -83,4 +83,8 @@ def load_settings(instance_path: Path) -> dict:
         # onnxruntime threads per process (0: every core); set it to cores / workers under
         # gunicorn so that workers do not fight for cores.
         "PAD_VISION_THREADS": _int("PAD_VISION_THREADS", 0),
+        # "partial" (the default): the portal's own plotly.js bundle, compressed and cached
+        # for a year; "full": the whole bundle of the plotly package, uncompressed, as before
+        # (bench/page_load.py's baseline only).
+        "PLOTLY_BUNDLE": os.environ.get("PAD_PLOTLY_BUNDLE", "partial"),
     }

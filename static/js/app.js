@@ -5,6 +5,8 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.add("js");
+
   function drawCharts(root) {
     if (typeof window.Plotly === "undefined") { return; }
     var nodes = (root.querySelectorAll ? root : document).querySelectorAll("[data-chart]");
@@ -16,10 +18,18 @@
       if (!text) { return; }
       var spec = JSON.parse(text);
       node.dataset.drawn = "1";
-      // Numbers in the page's language: "2,8 %" and "1 350 000" in French.
+      // Numbers in the page's language ("2,8 %" and "1 350 000" in French): the server sets
+      // the separators; a figure without them gets the page's.
       spec.layout = spec.layout || {};
       if (!spec.layout.separators && document.documentElement.lang === "fr") {
         spec.layout.separators = ",\u202f";
+      }
+      // A narrow screen: the waterfall's short axis labels (the factor without its value,
+      // which the reasons and the data table give), so that the bars keep some room.
+      if (node.clientWidth < 520) {
+        (spec.data || []).forEach(function (trace) {
+          if (trace.meta && trace.meta.short) { trace.y = trace.meta.short; }
+        });
       }
       // No mode bar: its buttons inside a role="img" figure would be nested controls for
       // screen readers; hover tooltips stay, and the data table beside carries the numbers.

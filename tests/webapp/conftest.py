@@ -24,6 +24,7 @@ def fresh_client(db, seeded_ids):
         record = dict(decode_record(source.raw_record), SK_ID_CURR=sk_id)
         copy = Client(sk_id_curr=sk_id, raw_record=encode_record(record),
                       probability=source.probability, decision=source.decision,
+                      final_decision=source.final_decision,
                       model_version=source.model_version, source="test:fresh",
                       **{c: getattr(source, c) for c in (
                           "contract_type", "gender", "income_type", "education",

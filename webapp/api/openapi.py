@@ -29,11 +29,23 @@ def _score_schema(with_id: bool) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "probability": {"type": "number", "description": "probability of default"},
         "threshold": {"type": "number", "description": "refused when probability >= threshold"},
-        "decision": {"type": "string", "enum": ["accepted", "refused"]},
+        "decision": {"type": "string", "enum": ["accepted", "refused"],
+                     "description": "the final decision: a decided human review's outcome "
+                                    "on the current version of the application, else the "
+                                    "model's"},
+        "model_decision": {"type": "string", "enum": ["accepted", "refused"],
+                           "description": "the model's decision (probability >= threshold: "
+                                          "refused)"},
         "base_value": {"type": "number", "description": "log-odds of the average client"},
         "contributions": {"type": "object", "additionalProperties": {"type": "number"},
                           "description": "feature -> SHAP contribution (log-odds); "
                                          "base_value + sum = the model's margin"},
+        "contribution_points": {
+            "type": "object", "additionalProperties": {"type": "number"},
+            "description": "feature -> the same contribution in percentage points of "
+                           "probability: each log-odds contribution times (p - p0) / "
+                           "(margin - base_value), p0 = sigmoid(base_value); they sum to "
+                           "100 * (probability - p0)"},
         "reasons": {"type": "array", "items": {"$ref": "#/components/schemas/Reason"}},
         "model_version": {"type": "string"},
     }

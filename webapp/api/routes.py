@@ -18,10 +18,12 @@ from ml.credit.schema import RecordError
 from ml.serving.credit import CreditModel, Explanation
 
 from ..accounts.access import public, token_required
+from ..clients.final_decision import decision_status
 from ..clients.models import Client
 from ..clients.storage import decode_record
 from ..clients.validation import check_record
 from ..credit.explanations import explain, reasons
+from ..credit.points import probability_points
 from ..extensions import db
 from ..model_store import models
 from .openapi import openapi_document
@@ -46,17 +48,23 @@ def _model() -> CreditModel | None:
 
 
 def api_payload(model: CreditModel, explanation: Explanation, record: Mapping[str, Any],
-                lang: str) -> dict[str, Any]:
-    """The JSON answer of a score (without the ID); reasons in ``lang``."""
+                lang: str, final_decision: str | None = None) -> dict[str, Any]:
+    """The JSON answer of a score (without the ID); reasons in ``lang``. ``decision`` is the
+    final decision (``final_decision``, a decided review's, when given), ``model_decision``
+    the model's."""
     with force_locale(lang):
         against, in_favour = reasons(model, explanation, record)
         reason_list = [r.as_dict() for r in against + in_favour]
+    points = probability_points(explanation.base_value, explanation.margin,
+                                explanation.contributions)
     return {
         "probability": explanation.probability,
         "threshold": explanation.threshold,
-        "decision": explanation.decision,
+        "decision": final_decision or explanation.decision,
+        "model_decision": explanation.decision,
         "base_value": explanation.base_value,
         "contributions": dict(explanation.contributions),
+        "contribution_points": {name: 100 * value for name, value in points.items()},
         "reasons": reason_list,
         "model_version": str(model.version),
     }
@@ -80,8 +88,10 @@ def client_score(sk_id_curr: int):
     if client is None:
         raise NotFound(f"no client with SK_ID_CURR {sk_id_curr}")
     record = decode_record(client.raw_record)
+    explanation = explain(model, record)
+    status = decision_status(db.session, sk_id_curr, client.version, explanation.decision)
     payload = {"sk_id_curr": sk_id_curr,
-               **api_payload(model, explain(model, record), record, _language())}
+               **api_payload(model, explanation, record, _language(), status.final)}
     return jsonify(payload)
 
 

@@ -124,6 +124,8 @@ def update_client(session: Session, client: Client, record: Mapping[str, Any],
         setattr(client, column, value)
     client.raw_record = encode_record(new_record)
     client.probability, client.decision, client.model_version = probability, decision, version
+    # A new version: the reviews decided on earlier ones no longer apply (see final_decision).
+    client.final_decision = decision
     try:
         session.flush()  # UPDATE ... WHERE version = expected: bumps the version
     except StaleDataError:

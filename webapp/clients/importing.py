@@ -88,6 +88,7 @@ def client_rows(frame: pd.DataFrame, probabilities: np.ndarray | None,
             raw_record=encode_record(record),
             probability=None if probabilities is None else float(probabilities[index]),
             decision=None if decisions is None else decisions[index],
+            final_decision=None if decisions is None else decisions[index],  # no review yet
             model_version=model_version,
             source=source,
             imported_at=now,

@@ -7,7 +7,8 @@ filters on and the identity card shows are columns; the full raw application (12
 fields) is kept as compressed JSON in ``raw_record`` (about 600 bytes instead of 2.4 kB), so
 that the model can be run on it again (``webapp.clients.storage``). The probability and
 decision are precomputed at import for filtering the list, with the version of the model that
-produced them; the client page always scores live.
+produced them; the client page always scores live. ``final_decision`` is what applies: the
+outcome of a decided human review on the current version, else the model's decision.
 
 A decision record is never changed or removed: the ORM refuses it here (mapper and session
 events), the services offer no such path, and the migrations add database triggers. Records
@@ -46,7 +47,10 @@ class Client(db.Model):
     __table_args__ = (
         CheckConstraint("decision IS NULL OR decision IN ('accepted', 'refused')",
                         name="ck_clients_decision"),
+        CheckConstraint("final_decision IS NULL OR final_decision IN ('accepted', 'refused')",
+                        name="ck_clients_final_decision"),
         Index("ix_clients_decision_probability", "decision", "probability"),
+        Index("ix_clients_final_decision_probability", "final_decision", "probability"),
         Index("ix_clients_probability", "probability"),
     )
 
@@ -65,7 +69,10 @@ class Client(db.Model):
     days_birth: Mapped[int | None] = mapped_column(Integer)
     raw_record: Mapped[bytes] = mapped_column(LargeBinary)
     probability: Mapped[float | None] = mapped_column(Float)
-    decision: Mapped[str | None] = mapped_column(String(8))
+    decision: Mapped[str | None] = mapped_column(String(8))  # the model's
+    #: What applies: a decided review's outcome on this version, else the model's decision
+    #: (kept by ``webapp.clients.final_decision``; the list filters and sorts on it).
+    final_decision: Mapped[str | None] = mapped_column(String(8))
     model_version: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(200), default="import")
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -18,6 +18,7 @@ from ml.serving.credit import Explanation
 
 from ..accounts.models import User
 from .decision_log import record_decision
+from .final_decision import refresh_final_decision
 from .models import Client, Review
 
 MAX_TEXT = 4000
@@ -117,6 +118,9 @@ def decide_review(session: Session, review: Review, admin: User, outcome: str,
     if result.rowcount != 1:
         raise ReviewError("decided", "this review has already been decided")
     session.refresh(review)
+    client = session.get(Client, review.sk_id_curr)
+    if client is not None:  # the decision applies to the version it was made on only
+        refresh_final_decision(session, client)
     record_decision(session, user=admin, action="review_decided", sk_id_curr=review.sk_id_curr,
                     application_version=review.application_version,
                     model_version=review.model_version, threshold=review.threshold,

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 from flask_babel import gettext as _
-from werkzeug.exceptions import NotFound
 
 from ..accounts.access import roles_required
 from ..extensions import db
 from ..i18n import current_language
 from ..ui.htmx import render
 from .forms import ClientFilterForm
-from .search import ClientFilters, search_clients, typeahead
+from .models import Client
+from .search import MAX_ID_DIGITS, ClientFilters, normalise_id, search_clients, typeahead
 
 bp = Blueprint("clients", __name__)
 
@@ -21,14 +21,19 @@ bp = Blueprint("clients", __name__)
 @roles_required()
 def search():
     """The search page: typeahead by ID and the filtered list (the list alone for htmx)."""
-    form = ClientFilterForm(request.args, lang=current_language())
-    status = 200
+    return _search_page()
+
+
+def _search_page(id_text: str = "", id_error: str | None = None, status: int = 200):
+    """The search page; ``id_error`` is a message beside the ID box (from :func:`go`)."""
+    form = ClientFilterForm(request.args if id_error is None else None,
+                            lang=current_language())
     if form.validate():
         page = search_clients(db.session, _filters(form), page=form.page.data or 1)
     else:
         page, status = None, 422
     return render("clients/search.html", "clients/_list.html", status=status, form=form,
-                  page=page, query_args=_query_args(form))
+                  page=page, query_args=_query_args(form), id_text=id_text, id_error=id_error)
 
 
 def _filters(form: ClientFilterForm) -> ClientFilters:
@@ -64,10 +69,17 @@ def typeahead_results():
 @bp.get("/clients/go")
 @roles_required()
 def go():
-    """The search box without JavaScript: open the client, or say it does not exist."""
-    text = request.args.get("sk_id_curr", "").strip()
-    if not text.isdigit() or len(text) > 12:
-        error = NotFound()
-        error.pad_message = _("Saisissez un identifiant de dossier (chiffres uniquement).")
-        raise error
+    """The "open the file" button: the client's page, or the search page again with a message
+    beside the box (spaces in the ID are ignored: " 100 005 " opens 100005)."""
+    typed = request.args.get("sk_id_curr", "")[:40]
+    text = normalise_id(typed)
+    if not text:
+        return _search_page(typed, _("Saisissez l'identifiant du dossier, par exemple "
+                                     "100005."), 422)
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_ID_DIGITS:
+        return _search_page(typed, _("Un identifiant de dossier ne contient que des chiffres "
+                                     "(12 au plus)."), 422)
+    if db.session.get(Client, int(text)) is None:
+        return _search_page(typed, _("Aucun dossier ne porte l'identifiant %(id)s. Vérifiez le "
+                                     "numéro ou cherchez-le dans la liste.", id=text), 404)
     return redirect(url_for("credit.client_page", sk_id_curr=int(text)))

@@ -24,6 +24,12 @@ SORTS = {
 }
 
 
+def normalise_id(text: str) -> str:
+    """An ID as typed, without its spaces (``" 100 005 "`` → ``"100005"``, narrow and
+    no-break spaces included)."""
+    return "".join(text.split())
+
+
 def typeahead(session: Session, prefix: str, limit: int = 8) -> list[Client]:
     """Clients whose ID starts with the digits of ``prefix`` (empty list for no digits)."""
     digits = "".join(ch for ch in prefix if ch.isdigit())[:MAX_ID_DIGITS]
@@ -49,7 +55,7 @@ def typeahead(session: Session, prefix: str, limit: int = 8) -> list[Client]:
 class ClientFilters:
     """The list's filters; ``None`` means "any". Probabilities are shares (0–1)."""
 
-    decision: str | None = None
+    decision: str | None = None  # the final decision (a decided review's, else the model's)
     probability_min: float | None = None
     probability_max: float | None = None
     contract_type: str | None = None
@@ -61,7 +67,7 @@ class ClientFilters:
     def apply(self, query: Select) -> Select:
         """``query`` restricted to the clients these filters keep."""
         if self.decision:
-            query = query.where(Client.decision == self.decision)
+            query = query.where(Client.final_decision == self.decision)
         if self.probability_min is not None:
             query = query.where(Client.probability >= self.probability_min)
         if self.probability_max is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,11 +53,6 @@ def explain(model: CreditModel, record: Mapping[str, Any]) -> Explanation:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return explanation
-
-
-def sigmoid(margin: float) -> float:
-    """Log-odds to probability."""
-    return 1.0 / (1.0 + math.exp(-margin))
 
 
 def feature_label(model: CreditModel, feature: str) -> str:
@@ -195,26 +191,99 @@ class Reason:
                 "text": self.sentence}
 
 
+#: A group of clients "defaults more" (or less) than average beyond this ratio.
+_CLEAR_GAP = 1.15
+#: Fewer reference clients than this in the applicant's group: no opinion.
+_MIN_GROUP = 30
+
+
+def population_direction(model: CreditModel, feature: str, explanation: Explanation,
+                         record: Mapping[str, Any]) -> str | None:
+    """How the applicant's value reads on its own among all clients: ``"against"`` when
+    clients with that value (same bin, or same category) default clearly more often than the
+    average client, ``"for"`` when clearly less, ``None`` when near the average or unknown."""
+    try:
+        histogram = model.reference.histogram(feature)
+    except KeyError:
+        return None
+    if "categories" in histogram:
+        raw = record.get(feature)
+        if raw not in histogram["categories"]:
+            return None
+        index = histogram["categories"].index(raw)
+    else:
+        value = explanation.features.get(feature)
+        edges = histogram.get("edges")
+        if fmt.is_missing(value) or not edges:
+            return None
+        index = min(max(bisect_right(edges, float(value)) - 1, 0), len(edges) - 2)
+    repaid, defaulted = histogram["repaid"][index], histogram["defaulted"][index]
+    seen = repaid + defaulted
+    overall = model.reference.default_rate
+    if seen < _MIN_GROUP or not overall:
+        return None
+    rate = defaulted / seen
+    if rate > overall * _CLEAR_GAP:
+        return "against"
+    if rate < overall / _CLEAR_GAP:
+        return "for"
+    return None
+
+
+def is_listed(model: CreditModel, feature: str, explanation: Explanation,
+              record: Mapping[str, Any], direction: str) -> bool:
+    """Whether a contribution may be given as a reason in words.
+
+    Two rules keep the sentences honest: a value the applicant did not give is never a reason
+    in their favour; and a reason is left out (for the next one) when the applicant's value,
+    read on its own among all clients, clearly points the other way (e.g. a low external
+    score, whose clients default more, that the model counts in the applicant's favour
+    through its interactions with the rest of the file). Such contributions stay in the
+    waterfall and its data table.
+    """
+    if direction == "for" and _is_missing_value(model, feature, explanation, record):
+        return False
+    seen_as = population_direction(model, feature, explanation, record)
+    return seen_as is None or seen_as == direction
+
+
+def _is_missing_value(model: CreditModel, feature: str, explanation: Explanation,
+                      record: Mapping[str, Any]) -> bool:
+    if model.labels.kind(feature) == "category":
+        raw = record.get(feature)
+        return not (isinstance(raw, str) and raw and raw != "XNA")
+    return fmt.is_missing(explanation.features.get(feature))
+
+
 def reasons(model: CreditModel, explanation: Explanation, record: Mapping[str, Any],
             n: int = TOP_REASONS) -> tuple[list[Reason], list[Reason]]:
-    """The ``n`` strongest reasons against the applicant and the ``n`` strongest for."""
+    """The ``n`` strongest reasons against the applicant and the ``n`` strongest for (the
+    contributions that :func:`is_listed` lets through, strongest first; one sentence per
+    fact: a reason whose context repeats one already given, e.g. three features that all say
+    "the credit covers 100 % of the price", is left out for the next one)."""
     ranked = sorted(explanation.contributions.items(), key=lambda kv: -abs(kv[1]))
     against: list[Reason] = []
     in_favour: list[Reason] = []
+    said: set[str] = set()
     for feature, contribution in ranked:
         if contribution == 0:
             continue
+        direction = "against" if contribution > 0 else "for"
         bucket = against if contribution > 0 else in_favour
         if len(bucket) >= n:
             if len(against) >= n and len(in_favour) >= n:
                 break
             continue
-        bucket.append(Reason(
-            feature=feature, label=feature_label(model, feature),
-            value=feature_value(model, feature, explanation, record),
-            context=context(model, feature, explanation, record),
-            contribution=float(contribution),
-            direction="against" if contribution > 0 else "for"))
+        if not is_listed(model, feature, explanation, record, direction):
+            continue
+        reason = Reason(feature=feature, label=feature_label(model, feature),
+                        value=feature_value(model, feature, explanation, record),
+                        context=context(model, feature, explanation, record),
+                        contribution=float(contribution), direction=direction)
+        if reason.context and reason.context in said:
+            continue
+        said.add(reason.context)
+        bucket.append(reason)
     return against, in_favour
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
@@ -11,8 +15,8 @@ from ml.credit.labels import choices, kind
 from ml.credit.schema import DAYS_EMPLOYED_ANOMALY
 
 from ..i18n import data_label
-from ..ui.fields import FrenchNumberField
-from .whatif import BOUNDS
+from ..ui.fields import FrenchNumberField, input_text, parse_number
+from .whatif import BOUNDS, term_of
 
 
 def _bounded(label, low: float, high: float, required: bool = True, hint=None):
@@ -39,9 +43,44 @@ def _whatif_field(name: str):
 
 class WhatIfForm(FlaskForm):
     """The terms an applicant can change (one input per entry of ``whatif.BOUNDS``, in that
-    order); bounds keep values plausible."""
+    order); bounds keep values plausible.
+
+    The instalment and the term are tied (term = amount ÷ instalment): the one the advisor
+    changed drives, the other follows. The form carries, in hidden inputs (``shown_TERM``,
+    ``shown_AMT_ANNUITY``), both values as the page last showed them, so that a submission by
+    Enter, by the button or without JavaScript knows which one was typed.
+    """
 
     FIELDS = tuple(BOUNDS)
+    TIED = ("TERM", "AMT_ANNUITY")
+
+    def _typed(self, name: str) -> bool:
+        """Whether ``name`` differs from the value the page last showed."""
+        shown = request.form.get(f"shown_{name}", "")
+        try:
+            return abs(parse_number(shown) - float(getattr(self, name).data)) > 1e-9
+        except (TypeError, ValueError):
+            return False
+
+    def term_driven(self, trigger: str | None = None) -> bool:
+        """Whether the term drives the instalment: the field that fired the request when htmx
+        names it, else the term when it alone was changed."""
+        if trigger in self.TIED:
+            return trigger == "TERM"
+        return self._typed("TERM") and not self._typed("AMT_ANNUITY")
+
+    def show_derived(self, record: Mapping[str, Any], term_driven: bool) -> None:
+        """Show the derived value (the instalment or the term) that ``record`` now has."""
+        if term_driven:
+            self.AMT_ANNUITY.raw_data = [input_text(round(float(record["AMT_ANNUITY"])))]
+        else:
+            term = term_of(record)
+            if term:
+                self.TERM.raw_data = [input_text(round(term, 1))]
+
+    def shown_value(self, name: str) -> str:
+        """The value a field shows (what the hidden ``shown_`` input keeps)."""
+        return getattr(self, name)._value()
 
 
 for _name in WhatIfForm.FIELDS:

@@ -7,9 +7,13 @@ in by htmx or is opened on its own URL (one render path, ``credit/_section.html`
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
+from babel.dates import format_date
 from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -17,10 +21,12 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
 from ..accounts.access import roles_required
+from ..clients.final_decision import decision_status
 from ..clients.models import Client
+from ..clients.reviews import latest_review
 from ..clients.storage import client_columns, encode_record
 from ..extensions import db
-from ..i18n import current_language
+from ..i18n import LANGUAGES, current_language
 from ..model_store import models
 from ..ui.htmx import render, wants_partial
 from . import sections
@@ -30,10 +36,9 @@ from .explanations import explain, reasons
 from .forms import NewApplicationForm, WhatIfForm
 from .rendering import render_section, section_response
 from .sections.decision import decision_view, reasons_view
-from .sections.identity import identity_rows
 from .sections.terms import WhatIfView
 from .shown import log_shown
-from .whatif import find_recourse, term_of, what_if
+from .whatif import find_recourse, what_if
 
 
 def _client_page(applicant: Applicant):
@@ -94,6 +99,8 @@ def section(sk_id_curr: int, section: str):
 
 
 def _whatif(applicant: Applicant):
+    """Score what was typed; the instalment or the term, whichever the advisor did not
+    change, follows the other (``term_driven``), with JavaScript or without."""
     model = loaded_model()
     form = WhatIfForm()
     if not form.validate():
@@ -101,18 +108,20 @@ def _whatif(applicant: Applicant):
                       status=422, applicant=applicant, view=WhatIfView(form),
                       oob=wants_partial())
     changes = {name: getattr(form, name).data for name in WhatIfForm.FIELDS}
-    term_driven = request.headers.get("HX-Trigger-Name") == "TERM"
+    term_driven = form.term_driven(request.headers.get("HX-Trigger-Name"))
     result = what_if(model, applicant.record, changes, term_driven=term_driven)
     log_shown(applicant, "what_if", model, result.changed, result.against, result.in_favour,
               {"changes": [{"field": c.field, "before": c.before, "after": c.after}
                            for c in result.changes],
                "original_probability": result.original.probability,
                "original_decision": result.original.decision})
-    new_term = term_of(result.record)
+    form.show_derived(result.record, term_driven)
+    charts = (replace(decision_view(model, result.changed).gauge, id="whatif-gauge"),
+              replace(reasons_view(model, result.changed, result.record).waterfall,
+                      id="whatif-waterfall"))
     return render("credit/whatif_page.html", "credit/sections/_whatif_result.html",
-                  applicant=applicant, view=WhatIfView(form, result), term_driven=term_driven,
-                  new_term=round(new_term, 1) if new_term else None,
-                  new_annuity=result.record.get("AMT_ANNUITY"), oob=wants_partial())
+                  applicant=applicant, view=WhatIfView(form, result, *charts),
+                  term_driven=term_driven, oob=wants_partial())
 
 
 @bp.post("/clients/<int:sk_id_curr>/what-if")
@@ -123,16 +132,32 @@ def whatif(sk_id_curr: int):
 
 
 def _sheet(applicant: Applicant):
+    """The applicant's sheet, in the applicant's language (``?lang=fr|en``, else the page's):
+    date, advisor, final decision and review outcome, reasons, what could change the decision,
+    the right to a human review."""
     model = loaded_model()
+    language = request.args.get("lang")
+    language = language if language in LANGUAGES else current_language()
     explanation = explain(model, applicant.record)
-    decision = decision_view(model, explanation)
-    why = reasons_view(model, explanation, applicant.record)
-    log_shown(applicant, "sheet", model, explanation, why.against, why.in_favour)
-    return render_template("credit/sheet.html", applicant=applicant, explanation=explanation,
-                           decision=decision, reasons=why,
-                           identity=identity_rows(applicant.record),
-                           recourse=find_recourse(model, applicant.record),
-                           model_version=model.version)
+    status = decision_status(db.session, applicant.sk_id_curr, applicant.version,
+                             explanation.decision)
+    review = None if applicant.is_draft else latest_review(db.session, applicant.sk_id_curr)
+    with force_locale(language):
+        decision = decision_view(model, explanation, status)
+        why = reasons_view(model, explanation, applicant.record)
+        recourse = find_recourse(model, applicant.record) \
+            if status.final == "refused" else None
+        log_shown(applicant, "sheet", model, explanation, why.against, why.in_favour,
+                  {"language": language})
+        html = render_template("credit/sheet.html", applicant=applicant,
+                               explanation=explanation, decision=decision, reasons=why,
+                               status=status, review=review, recourse=recourse,
+                               model_version=model.version, language=language,
+                               today=format_date(date.today(), "long", locale=language),
+                               advisor=current_user.email)
+    response = make_response(html)
+    response.headers["Content-Language"] = language
+    return response
 
 
 @bp.get("/clients/<int:sk_id_curr>/fiche")
@@ -196,6 +221,7 @@ def draft_save(token: str):
     client = Client(sk_id_curr=next_id, raw_record=encode_record(record),
                     probability=explanation.probability if explanation else None,
                     decision=explanation.decision if explanation else None,
+                    final_decision=explanation.decision if explanation else None,
                     model_version=str(model.version) if model is not None else None,
                     source=f"form:{current_user.email}"[:200], **client_columns(record))
     db.session.add(client)

@@ -27,6 +27,7 @@ from ml.serving.credit import CreditModel, Explanation
 from ..i18n import current_language
 from ..ui import formatting as fmt
 from .explanations import Reason, explain, feature_label, format_kind, reasons
+from .points import probability_points
 
 #: The changeable fields and the what-if form's bounds: field -> (lowest, highest). ``TERM``
 #: is the number of instalments that amount / instalment implies.
@@ -87,7 +88,7 @@ class WhatIfResult:
     changes: list[FieldChange]
     against: list[Reason]
     in_favour: list[Reason]
-    moved: list[tuple[str, float]]  # (label, change of contribution), largest first
+    moved: list[tuple[str, float]]  # (label, change of its effect in points), largest first
     record: dict[str, Any]
 
     @property
@@ -118,10 +119,12 @@ def what_if(model: CreditModel, record: Mapping[str, Any], changes: Mapping[str,
         shown.append(FieldChange("TERM", _label("TERM"), fmt.number(term_before, None, 1),
                                  fmt.number(term_after, None, 1)))
     against, in_favour = reasons(model, changed, new_record)
-    deltas = {f: changed.contributions[f] - original.contributions.get(f, 0.0)
-              for f in changed.contributions}
+    # In percentage points of probability, as the waterfalls show them (webapp.credit.points).
+    before = probability_points(original.base_value, original.margin, original.contributions)
+    after = probability_points(changed.base_value, changed.margin, changed.contributions)
+    deltas = {f: 100 * (after[f] - before.get(f, 0.0)) for f in after}
     moved = [(feature_label(model, f), d) for f, d in
-             sorted(deltas.items(), key=lambda kv: -abs(kv[1]))[:5] if abs(d) > 1e-6]
+             sorted(deltas.items(), key=lambda kv: -abs(kv[1]))[:5] if abs(d) >= 0.05]
     return WhatIfResult(original, changed, shown, against, in_favour, moved, new_record)
 
 
@@ -213,9 +216,11 @@ def _recourse_sentence(credit: float, annuity: float, term: float, new_credit: f
     if round(new_credit) != round(credit):
         parts.append(_("un crédit de %(new)s au lieu de %(old)s", new=fmt.money(new_credit),
                        old=fmt.money(credit)))
-    if round(new_term, 1) != round(term, 1):
-        parts.append(_("remboursé en %(new)s échéances au lieu de %(old)s",
+    if round(new_term) != round(term):
+        parts.append(_("un remboursement en %(new)s échéances au lieu de %(old)s",
                        new=fmt.number(new_term), old=fmt.number(term)))
+    changes = _("%(first)s et %(second)s", first=parts[0], second=parts[1]) \
+        if len(parts) == 2 else "".join(parts)
     return _("Avec %(changes)s (échéance de %(new)s au lieu de %(old)s), la demande serait "
-             "accordée (probabilité de défaut estimée : %(p)s).", changes=", ".join(parts),
+             "accordée (probabilité de défaut estimée : %(p)s).", changes=changes,
              new=fmt.money(new_annuity), old=fmt.money(annuity), p=fmt.percent(probability))

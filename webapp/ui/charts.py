@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import current_language
+
 #: Okabe–Ito palette.
 REPAID = "#0072B2"  # blue
 DEFAULTED = "#D55E00"  # vermillion
@@ -41,13 +43,26 @@ class Chart:
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+#: Plotly's ``separators`` (decimal, then thousands) by language: "12,3" and "1 350 000" in
+#: French (a narrow no-break space), "12.3" and "1,350,000" in English.
+SEPARATORS = {"fr": ",\u202f", "en": ".,"}
+#: The percent suffix of axis ticks and numbers: "12 %" in French, "12%" in English.
+PERCENT_SUFFIX = {"fr": "\u00a0%", "en": "%"}
+
+
+def percent_suffix() -> str:
+    """`` %`` (a no-break space, as in the text) on French pages, ``%`` on English ones."""
+    return PERCENT_SUFFIX[current_language()]
+
+
 def layout(title: str | None = None, **extra: Any) -> dict[str, Any]:
-    """The common layout: readable font, tight margins, no Plotly logo, legend on top."""
+    """The common layout: readable font, tight margins, no Plotly logo, legend on top, and
+    the page's number separators (so the hover labels and axes read like the text)."""
     base: dict[str, Any] = {
         "font": FONT, "margin": {"l": 60, "r": 20, "t": 30 if title else 10, "b": 50},
         "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
         "legend": {"orientation": "h", "y": 1.12, "x": 0},
-        "height": 320,
+        "height": 320, "separators": SEPARATORS[current_language()],
     }
     if title:
         base["title"] = {"text": title, "font": {"size": 14}}
@@ -55,51 +70,86 @@ def layout(title: str | None = None, **extra: Any) -> dict[str, Any]:
     return base
 
 
+_NICE_TOPS = (5, 10, 15, 20, 25, 30, 40, 50, 60, 75, 100)
+
+
+def gauge_top(probability: float, threshold: float) -> float:
+    """The end of the gauge's scale, in %: about three times the threshold and past the
+    applicant's probability, on a round number (an 8 % threshold gets a 0–25 % gauge)."""
+    wanted = max(3 * threshold * 100, 1.25 * probability * 100, 5)
+    return float(next((top for top in _NICE_TOPS if top >= wanted), 100))
+
+
 def gauge(probability: float, threshold: float, labels: Mapping[str, str]) -> dict[str, Any]:
-    """A 0–100 % gauge with the threshold marked."""
+    """A gauge scaled around the threshold (see :func:`gauge_top`), the threshold marked."""
+    top = gauge_top(probability, threshold)
+    suffix = percent_suffix()
     return {
         "data": [{
             "type": "indicator", "mode": "gauge+number", "value": round(probability * 100, 1),
-            "number": {"suffix": " %", "valueformat": ".1f"},
+            "number": {"suffix": suffix, "valueformat": ".1f", "font": {"size": 34}},
             "gauge": {
-                "axis": {"range": [0, 100], "ticksuffix": " %"},
+                "axis": {"range": [0, top], "ticksuffix": suffix, "nticks": 6},
                 "bar": {"color": APPLICANT, "thickness": 0.3},
                 "steps": [
                     {"range": [0, threshold * 100], "color": "#cfe3f3"},
-                    {"range": [threshold * 100, 100], "color": "#f6d5bf"},
+                    {"range": [threshold * 100, top], "color": "#f6d5bf"},
                 ],
                 "threshold": {"line": {"color": THRESHOLD, "width": 4}, "thickness": 0.9,
                               "value": threshold * 100},
             },
-            "title": {"text": labels.get("title", "")},
+            "title": {"text": labels.get("title", ""), "font": {"size": 14}},
         }],
-        "layout": layout(height=230, margin={"l": 30, "r": 30, "t": 40, "b": 10}),
+        "layout": layout(height=230, margin={"l": 35, "r": 35, "t": 40, "b": 10}),
     }
 
 
+def wrap_label(text: str, width: int = 24) -> str:
+    """A long axis label on several lines (``<br>``), so that phones keep room for the bars."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def waterfall(steps: Sequence[tuple[str, float]], base_label: str, total_label: str,
-              base_value: float, axis_title: str) -> dict[str, Any]:
-    """A horizontal SHAP waterfall: base value, contributions, final score (log-odds)."""
-    names = [base_label] + [name for name, _ in steps] + [total_label]
-    values = [base_value] + [value for _, value in steps] + [0]
+              start: float, texts: Sequence[str], axis_title: str,
+              short_names: Sequence[str] | None = None) -> dict[str, Any]:
+    """A horizontal waterfall in percentage points: from the average client's probability
+    ``start`` (%), the steps (points), to this applicant's probability. ``texts`` are the
+    shown labels, first and last included (the numbers formatted by the caller);
+    ``short_names`` (one per step) are the axis labels on a narrow screen (``meta.short``:
+    ``static/js/app.js`` swaps them in where the chart is under 520 px wide)."""
+    names = [wrap_label(name, 26) for name in [base_label, *(n for n, _v in steps),
+                                               total_label]]
+    short = [wrap_label(name, 16) for name in [base_label, *(short_names or
+                                                             [n for n, _v in steps]),
+                                               total_label]]
+    values = [start] + [value for _, value in steps] + [0]
     measures = ["absolute"] + ["relative"] * len(steps) + ["total"]
-    texts = [f"{base_value:+.2f}"] + [f"{value:+.2f}" for _, value in steps] + [""]
-    # Plotly accumulates in data order: keep base → contributions → total, and show it top
-    # to bottom by reversing the axis (reversing the data would accumulate backwards).
+    # Plotly accumulates in data order: keep start → steps → total, and show it top to
+    # bottom by reversing the axis (reversing the data would accumulate backwards).
     return {
         "data": [{
             "type": "waterfall", "orientation": "h", "y": names, "x": values,
-            "measure": measures, "text": texts, "textposition": "outside",
+            "measure": measures, "text": list(texts), "textposition": "outside",
+            "cliponaxis": False,
             "increasing": {"marker": {"color": DEFAULTED}},
             "decreasing": {"marker": {"color": REPAID}},
             "totals": {"marker": {"color": APPLICANT}},
             "connector": {"line": {"color": NEUTRAL, "width": 1}},
-            "hovertemplate": "%{y}: %{x:+.3f}<extra></extra>",
+            "hovertemplate": "%{y}: %{text}<extra></extra>",
+            "meta": {"short": short},
         }],
-        "layout": layout(height=80 + 28 * len(names), xaxis={"title": {"text": axis_title},
-                                                             "zeroline": True},
+        "layout": layout(height=90 + 40 * len(names),
+                         xaxis={"title": {"text": axis_title}, "zeroline": True,
+                                "ticksuffix": percent_suffix(), "rangemode": "tozero",
+                                "automargin": True},
                          yaxis={"automargin": True, "autorange": "reversed"},
-                         margin={"l": 10, "r": 40, "t": 10, "b": 50},
+                         margin={"l": 10, "r": 55, "t": 10, "b": 50},
                          showlegend=False),
     }
 
@@ -125,8 +175,10 @@ def outcome_histogram(edges: Sequence[float], repaid: Sequence[float],
     if marker is not None:
         shapes.append({"type": "line", "x0": marker, "x1": marker, "yref": "paper", "y0": 0,
                        "y1": 1, "line": {"color": APPLICANT, "width": 3, "dash": "dash"}})
+        # Inside the plot, at the top of the line: above it, the legend would hide it.
         annotations.append({"x": marker, "yref": "paper", "y": 1, "text": names["applicant"],
-                            "showarrow": False, "yanchor": "bottom", "font": {"size": 12}})
+                            "showarrow": False, "yanchor": "top", "xanchor": "left",
+                            "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 12}})
     return {"data": data, "layout": layout(
         barmode="overlay", bargap=0, shapes=shapes, annotations=annotations, height=260,
         xaxis={"title": {"text": axis_title}},
@@ -142,7 +194,7 @@ def category_bars(categories: Sequence[str], repaid: Sequence[int], defaulted: S
         "type": "bar", "x": list(categories), "y": rates, "name": names["rate"],
         "marker": {"color": [DEFAULTED if c == marked else NEUTRAL for c in categories],
                    "line": {"color": APPLICANT, "width": line_widths}},
-        "hovertemplate": "%{x}: %{y:.1f} %<extra></extra>",
+        "hovertemplate": "%{x}: %{y:.1f}" + percent_suffix() + "<extra></extra>",
     }], "layout": layout(height=260, yaxis={"title": {"text": names["yaxis"]}},
                          xaxis={"automargin": True}, showlegend=False)}
 

@@ -10,6 +10,8 @@ from wtforms import Field
 from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
 
+from ..i18n import current_language
+
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 MAX_INPUT_LENGTH = 40
 
@@ -39,6 +41,15 @@ def parse_number(text: str) -> float:
     return value
 
 
+def input_text(value: float, digits: int = 6) -> str:
+    """A number as an input shows it: no thousands separator (``1,350`` would be ambiguous),
+    the page's decimal mark (``19,5`` in French, ``19.5`` in English)."""
+    text = f"{round(value):d}" if float(value).is_integer() else f"{round(value, digits):g}"
+    if "e" in text:  # huge or tiny: write it out
+        text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if current_language() == "fr" else text
+
+
 class FrenchNumberField(Field):
     """A number typed as text (``inputmode="decimal"``), French or English separators.
 
@@ -58,8 +69,7 @@ class FrenchNumberField(Field):
             return self.raw_data[0]
         if self.data is None:
             return ""
-        value = float(self.data)
-        return f"{value:.0f}" if value.is_integer() else f"{value:g}".replace(".", ",")
+        return input_text(float(self.data))
 
     def pre_validate(self, form) -> None:
         """A value that is not a number gets one message, not the range's too."""

@@ -2,8 +2,9 @@
 
 Plain functions; the language is the request's (``webapp.i18n.current_language``) unless
 given (``"fr"`` or ``"en"``). The templates reach them through Jinja filters
-(``webapp/ui/templating.py``). French pages use a decimal comma and a narrow no-break space
-between thousands, as Babel's French locale writes them.
+(``webapp/ui/templating.py``). French pages use a decimal comma, a narrow no-break space
+between thousands, as Babel's French locale writes them, and a no-break space before ``%``
+and ``€``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from ml.credit.labels import MISSING
 
 from ..i18n import current_language
+
+#: Between a French number and its unit (``12,3 %``, ``250 €``): no line may break there.
+NBSP = "\u00a0"
 
 
 def _language(lang: str | None) -> str:
@@ -32,8 +36,9 @@ def money(value: float | None, lang: str | None = None) -> str:
     if is_missing(value):
         return MISSING[lang]
     pattern = "#,##0 ¤" if lang == "fr" else "¤#,##0"
-    return format_currency(round(float(value)), "EUR", format=pattern, locale=lang,
+    text = format_currency(round(float(value)), "EUR", format=pattern, locale=lang,
                            currency_digits=False)
+    return text.replace(" €", NBSP + "€")
 
 
 def number(value: float | None, lang: str | None = None, digits: int = 0) -> str:
@@ -61,7 +66,7 @@ def percent(value: float | None, lang: str | None = None, digits: int = 1) -> st
         return MISSING[lang]
     decimals = ("." + "0" * digits) if digits else ""
     pattern = f"#,##0{decimals} %" if lang == "fr" else f"#,##0{decimals}%"
-    return format_percent(float(value), format=pattern, locale=lang)
+    return format_percent(float(value), format=pattern, locale=lang).replace(" %", NBSP + "%")
 
 
 def years(value: float | None, lang: str | None = None, digits: int = 0) -> str:

@@ -11,6 +11,7 @@ from ml.credit import labels
 
 from ..i18n import current_language
 from . import formatting
+from .htmx import wants_partial
 
 
 def _datetime_short(value: datetime | None) -> str:
@@ -31,6 +32,7 @@ def init_templating(app: Flask) -> None:
         lambda value, digits=1: formatting.percent(value, None, digits))
     app.jinja_env.filters["datetime_short"] = _datetime_short
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["htmx_partial"] = wants_partial
     app.jinja_env.globals["field_label"] = (
         lambda field: labels.field_label(field, current_language()))
     app.jinja_env.globals["category_label"] = (

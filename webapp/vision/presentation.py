@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from ml.serving.vision import IMAGE_SIZE
 
 from ..i18n import current_language
-from ..ui.charts import FONT, Chart, layout
+from ..ui.charts import FONT, Chart, layout, percent_suffix, wrap_label
 from ..ui.formatting import percent
+from .categories import category_name
 from .overlays import heatmap_image, png_data_uri, summarise
 
 MODEL_NAMES = {"vit": "ViT (DINOv2)", "efficientnet": "EfficientNet-Lite0"}
@@ -74,14 +75,15 @@ def _place(row: int, column: int) -> str:
 def _method_name(method: str) -> str:
     return {"occlusion": _("Occlusion (même méthode pour les deux modèles)"),
             "rollout": _("Attention rollout (propre au ViT)"),
-            "cam": _("Class activation map (propre à l'EfficientNet)")}.get(method, method)
+            "cam": _("Carte d'activation de classe, CAM (propre à l'EfficientNet)")
+            }.get(method, method)
 
 
 def overlay_view(method: str, saliency, label: str, model_id: str) -> dict[str, Any]:
     """One saliency map for the template: its heatmap, its name and its text description."""
     summary = summarise(saliency)
     share = round(100 * summary.coverage)
-    context = {"method": _method_name(method), "label": label,
+    context = {"method": _method_name(method), "label": category_name(label),
                "place": _place(summary.row, summary.column)}
     if share >= 1:
         description = _("%(method)s : la zone qui a le plus pesé dans la prédiction "
@@ -96,17 +98,20 @@ def overlay_view(method: str, saliency, label: str, model_id: str) -> dict[str, 
 
 
 def _top5_chart(model_id: str, top5: list[list[Any]]) -> Chart:
-    labels = [label for label, _p in top5][::-1]
-    values = [round(100 * float(p), 1) for _l, p in top5][::-1]
+    top5 = [(category_name(label), float(p)) for label, p in top5]
+    labels = [wrap_label(label, 20) for label, _p in top5][::-1]
+    values = [round(100 * p, 1) for _l, p in top5][::-1]
     name = MODEL_NAMES.get(model_id, model_id)
+    language = current_language()
     figure = {
         "data": [{"type": "bar", "orientation": "h", "x": values, "y": labels,
                   "marker": {"color": BAR_COLOURS.get(model_id, "#009E73")},
-                  "text": [f"{v:.1f} %" for v in values], "textposition": "auto",
-                  "hovertemplate": "%{y} : %{x:.1f} %<extra></extra>"}],
-        "layout": layout(height=230, font=FONT,
-                         margin={"l": 190, "r": 20, "t": 10, "b": 40},
-                         xaxis={"range": [0, 100], "ticksuffix": " %",
+                  "text": [percent(p, language) for _l, p in top5][::-1],
+                  "textposition": "auto",
+                  "hovertemplate": "%{y}: %{text}<extra></extra>"}],
+        "layout": layout(height=250, font=FONT,
+                         margin={"l": 10, "r": 20, "t": 10, "b": 40},
+                         xaxis={"range": [0, 100], "ticksuffix": percent_suffix(),
                                 "title": {"text": _("Probabilité")}},
                          yaxis={"automargin": True}),
     }
@@ -130,8 +135,9 @@ def classification_view(vision, image, outcome: dict, name: str) -> dict[str, An
         ordered = ["occlusion"] + [m for m in maps if m != "occlusion"]
         columns.append({
             "id": model_id, "name": MODEL_NAMES.get(model_id, model_id),
-            "label": entry["label"], "probability": float(entry["top5"][0][1]),
-            "top5": [(label, float(p)) for label, p in entry["top5"]],
+            "label": entry["label"], "label_shown": category_name(entry["label"]),
+            "probability": float(entry["top5"][0][1]),
+            "top5": [(category_name(label), float(p)) for label, p in entry["top5"]],
             "ms": float(entry["ms"]), "chart": _top5_chart(model_id, entry["top5"]),
             "overlays": [overlay_view(m, maps[m], entry["label"], model_id)
                          for m in ordered if m in maps],

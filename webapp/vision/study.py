@@ -11,8 +11,9 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ..i18n import current_language
-from ..ui.charts import Chart, layout
+from ..ui.charts import Chart, layout, percent_suffix
 from ..ui.formatting import fixed, percent
+from .categories import category_name, step_text
 from .presentation import BAR_COLOURS, MODEL_NAMES
 
 ORDER = ("efficientnet", "vit")
@@ -33,6 +34,7 @@ def _models(report: dict) -> list[str]:
 
 def _confusion_chart(model_id: str, labels: list[str], matrix: list[list[int]]) -> Chart:
     name = MODEL_NAMES.get(model_id, model_id)
+    labels = [category_name(label) for label in labels]
     correct = sum(matrix[i][i] for i in range(len(matrix)))
     total = sum(sum(row) for row in matrix)
     figure = {
@@ -58,20 +60,23 @@ def _per_class_chart(report: dict, labels: list[str], metric: str, title: str) -
     data, rows = [], []
     for model_id in _models(report):
         per_class = report["models"][model_id]["test"]["per_class"]
-        data.append({"type": "bar", "name": MODEL_NAMES.get(model_id, model_id), "x": labels,
+        data.append({"type": "bar", "name": MODEL_NAMES.get(model_id, model_id),
+                     "x": [category_name(c) for c in labels],
                      "y": [round(100 * per_class[c][metric], 1) for c in labels],
                      "marker": {"color": BAR_COLOURS.get(model_id, "#009E73")}})
     for label in labels:
-        rows.append([label] + [_pct(report["models"][m]["test"]["per_class"][label][metric])
-                               for m in _models(report)])
+        rows.append([category_name(label)]
+                    + [_pct(report["models"][m]["test"]["per_class"][label][metric])
+                       for m in _models(report)])
     worst = {m: min(labels, key=lambda c: report["models"][m]["test"]["per_class"][c][metric])
              for m in _models(report)}
     summary = "; ".join(_("%(model)s : la plus faible est « %(label)s »",
-                          model=MODEL_NAMES.get(m, m), label=c) for m, c in worst.items())
+                          model=MODEL_NAMES.get(m, m), label=category_name(c))
+                        for m, c in worst.items())
     return Chart(id=f"per-class-{metric}", title=title, summary=summary + ".",
                  figure={"data": data, "layout": layout(
                      height=360, barmode="group", margin={"l": 60, "r": 20, "t": 30, "b": 150},
-                     yaxis={"range": [0, 100], "ticksuffix": " %"})},
+                     yaxis={"range": [0, 100], "ticksuffix": percent_suffix()})},
                  columns=[_("Catégorie")] + [MODEL_NAMES.get(m, m) for m in _models(report)],
                  rows=rows)
 
@@ -126,7 +131,9 @@ def _value(value: Any) -> str:
         return _("oui") if value else _("non")
     if isinstance(value, list):
         return ", ".join(map(str, value)) or "—"
-    return str(value)
+    if isinstance(value, float):
+        return fixed(value, current_language(), 6).rstrip("0").rstrip(",.")
+    return step_text(str(value))[0]
 
 
 def _summary_rows(report: dict) -> list[dict[str, Any]]:
@@ -201,8 +208,15 @@ def _conclusion(rows: list[dict[str, Any]], n_test: int) -> list[str]:
     return sentences
 
 
+def _step(step: dict[str, Any]) -> dict[str, Any]:
+    """A training step as shown: its text in the page's language (and which one it is)."""
+    text, language = step_text(str(step.get("step", "")))
+    return {**step, "text": text, "lang": language}
+
+
 def study_view(report: dict, metadata: dict) -> dict[str, Any]:
-    """Everything the study page shows, from ``report.json`` and ``metadata.json``."""
+    """Everything the study page shows, from ``report.json`` and ``metadata.json`` (the
+    categories and the training steps in the page's language)."""
     labels = list(report.get("labels") or metadata.get("labels") or [])
     rows = _summary_rows(report)
     return {
@@ -216,7 +230,7 @@ def study_view(report: dict, metadata: dict) -> dict[str, Any]:
                                        _("Rappel par catégorie (jeu de test)"))],
         "curves": [_curves_chart(m, report["models"][m].get("history", {}))
                    for m in _models(report)],
-        "steps": {MODEL_NAMES.get(m, m): report.get("steps", {}).get(m, [])
+        "steps": {MODEL_NAMES.get(m, m): [_step(s) for s in report.get("steps", {}).get(m, [])]
                   for m in _models(report)},
         "platform": report.get("platform", {}), "total_seconds": report.get("total_seconds"),
         "provenance": report.get("provenance", {}),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from webapp.accounts.access import access_rule
+from webapp.ui.assets import PARTIAL_BUNDLE, Bundle
 
 ROLES = ("anonymous", "advisor", "admin")
 LOGIN = "login"  # expected: redirected to the login page
@@ -33,9 +34,12 @@ def _admin_gets(status: int) -> dict:
 # endpoint -> (method, url template, form data, {role: expected status or LOGIN})
 SESSION_OK = {"anonymous": LOGIN, "advisor": 200, "admin": 200}
 ADMIN_ONLY = _admin_gets(200)
+_PLOTLY = f"/vendor/plotly-{Bundle.read(PARTIAL_BUNDLE).digest}.min.js"
 MATRIX = {
     "health.healthz": ("GET", "/healthz", None, {r: 200 for r in ROLES}),
-    "assets.plotly_js": ("GET", "/vendor/plotly.min.js", None, {r: 200 for r in ROLES}),
+    "assets.plotly_js": ("GET", _PLOTLY, None, {r: 200 for r in ROLES}),
+    # the full bundle is the benchmark's baseline only (PLOTLY_BUNDLE = "full")
+    "assets.plotly_full_js": ("GET", "/vendor/plotly.min.js", None, {r: 404 for r in ROLES}),
     "accounts.login": ("GET", "/login", None, {"anonymous": 200, "advisor": 302, "admin": 302}),
     "accounts.logout": ("POST", "/logout", {}, {"anonymous": LOGIN, "advisor": 302, "admin": 302}),
     "accounts.set_language": ("POST", "/langue", {"lang": "en"}, {r: 302 for r in ROLES}),

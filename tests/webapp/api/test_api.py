@@ -9,8 +9,8 @@ from webapp.clients.storage import decode_record
 
 pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
 
-KEYS = {"probability", "threshold", "decision", "base_value", "contributions", "reasons",
-        "model_version"}
+KEYS = {"probability", "threshold", "decision", "model_decision", "base_value",
+        "contributions", "contribution_points", "reasons", "model_version"}
 APPLICATION = {"AMT_INCOME_TOTAL": 180000, "AMT_CREDIT": 675000, "AMT_ANNUITY": 32000,
                "AMT_GOODS_PRICE": 675000, "DAYS_BIRTH": -12000, "DAYS_EMPLOYED": -2000,
                "NAME_CONTRACT_TYPE": "Cash loans", "CODE_GENDER": "F", "EXT_SOURCE_2": 0.6,

@@ -84,3 +84,23 @@ def test_full_page_vs_partial(login_as):
     assert "<html" not in partial.get_data(as_text=True)
     assert "<html" in boosted.get_data(as_text=True)
     assert "HX-Request" in partial.headers["Vary"]
+
+
+def test_opening_a_file_ignores_spaces_and_says_what_is_wrong_in_place(login_as, seeded_ids):
+    browser = login_as("advisor")
+    sk_id = str(seeded_ids[3])
+    spaced = f" {sk_id[:3]} {sk_id[3:]}\u202f"
+    opened = browser.get("/clients/go", query_string={"sk_id_curr": spaced})
+    assert opened.status_code == 302 and opened.headers["Location"] == f"/clients/{sk_id}"
+    for typed, status, message in (("", 422, "Saisissez l&#39;identifiant du dossier"),
+                                   ("   ", 422, "Saisissez l&#39;identifiant du dossier"),
+                                   ("12a", 422, "ne contient que des chiffres"),
+                                   ("999999999", 404, "Aucun dossier ne porte l&#39;identifiant")):
+        response = browser.get("/clients/go", query_string={"sk_id_curr": typed})
+        html = response.get_data(as_text=True)
+        assert response.status_code == status, typed
+        # the search page again, the message beside the box, the list below
+        error = re.search(r'<p class="error" id="sk_id_curr-error" role="alert">([^<]*)</p>',
+                          html)
+        assert error and message in error.group(1), typed
+        assert 'aria-invalid="true"' in html and 'id="client-list"' in html

@@ -51,29 +51,32 @@ def test_reasons_quote_the_applicants_values(login_as, db, model, seeded_ids):
         assert f"{reason.label} : {reason.value}" in page.replace("&#39;", "'")
 
 
-def test_contributions_shown_equal_the_models(login_as, db, model, seeded_ids):
-    sk_id = seeded_ids[3]
-    explanation = model.explain(_record(db, sk_id))
-    page = login_as("advisor").get(f"/clients/{sk_id}/sections/reasons",
-                                   headers={"HX-Request": "true"}).get_data(as_text=True)
-    figure = re.search(r'id="reasons-waterfall"[^>]* data-figure="([^"]*)"', page).group(1)
+def test_the_waterfall_adds_up_to_the_probability_shown(login_as, db, model, seeded_ids):
+    """The bars are in percentage points, from the average client's probability to the one
+    the decision card prints; they add up exactly, keep the contributions' signs and order."""
     import html as markup
     import json
 
-    spec = json.loads(markup.unescape(figure))
-    trace = spec["data"][0]
-    # Plotly accumulates in data order: base value, top contributions, other factors, total
-    # (drawn top to bottom by the reversed axis).
-    assert trace["measure"][0] == "absolute" and trace["measure"][-1] == "total"
-    assert spec["layout"]["yaxis"]["autorange"] == "reversed"
-    shown = trace["x"]
-    ranked = sorted(explanation.contributions.values(), key=abs, reverse=True)
-    assert shown[0] == pytest.approx(explanation.base_value)
-    assert shown[1:11] == pytest.approx(ranked[:10])
-    assert shown[11] == pytest.approx(sum(ranked[10:]), abs=1e-6)
-    assert explanation.base_value + sum(shown[1:12]) == pytest.approx(explanation.margin,
-                                                                      abs=1e-5)
-    assert 1 / (1 + math.exp(-explanation.margin)) == pytest.approx(explanation.probability)
+    browser = login_as("advisor")
+    for sk_id in seeded_ids[3:8]:
+        explanation = model.explain(_record(db, sk_id))
+        page = browser.get(f"/clients/{sk_id}").get_data(as_text=True)
+        figure = re.search(r'id="reasons-waterfall"[^>]* data-figure="([^"]*)"', page).group(1)
+        trace = json.loads(markup.unescape(figure))["data"][0]
+        assert trace["measure"][0] == "absolute" and trace["measure"][-1] == "total"
+        start, bars = trace["x"][0], trace["x"][1:-1]
+        card = _french_number(re.search(r'data-testid="probability">([^<]+)<', page)
+                              .group(1).replace("%", ""))
+        # in tenths of a point, the numbers add up exactly to the card's probability
+        assert round(start * 10) + sum(round(b * 10) for b in bars) == round(card * 10)
+        assert start == pytest.approx(100 / (1 + math.exp(-explanation.base_value)), abs=0.05)
+        # the last label is the card's probability, the first the average client's
+        assert trace["text"][-1] == re.search(r'data-testid="probability">([^<]+)<',
+                                              page).group(1)
+        ranked = sorted(explanation.contributions.values(), key=abs, reverse=True)
+        for bar, contribution in zip(bars[:10], ranked[:10], strict=True):
+            assert bar == 0 or (bar > 0) == (contribution > 0)
+        assert "log-odds" not in page
 
 
 @pytest.mark.parametrize("section", SECTIONS)
@@ -157,7 +160,7 @@ def test_unknown_client_is_a_friendly_404(login_as):
     partial = browser.get("/clients/999999999/sections/decision",
                           headers={"HX-Request": "true"})
     assert partial.status_code == 404 and "<html" not in partial.get_data(as_text=True)
-    assert browser.get("/clients/go?sk_id_curr=abc").status_code == 404
+    assert browser.get("/clients/go?sk_id_curr=abc").status_code == 422
 
 
 def test_explanation_sheet_is_printable(login_as, seeded_ids):
@@ -192,3 +195,31 @@ def test_recourse_section_says_it_in_one_sentence(login_as, csrf_token, db, mode
     english = browser.get(url, headers={"HX-Request": "true"})
     assert english.status_code == 200
     assert "the application would be accepted" in english.get_data(as_text=True)
+
+
+def test_reasons_agree_with_their_direction(app, db, model, seeded_ids):
+    """No missing value in the applicant's favour; no reason whose value, among all clients,
+    clearly points the other way (the rule of explanations.is_listed)."""
+    from webapp.credit.explanations import context, population_direction
+
+    with app.test_request_context():
+        for sk_id in seeded_ids[:60]:
+            record = _record(db, sk_id)
+            explanation = model.explain(record)
+            against, in_favour = reasons(model, explanation, record)
+            for reason in in_favour:
+                assert reason.value != "non renseigné", (sk_id, reason.sentence)
+            for reason in against + in_favour:
+                seen = population_direction(model, reason.feature, explanation, record)
+                assert seen in (None, reason.direction), (sk_id, reason.sentence)
+            listed = {r.feature for r in against + in_favour}
+            said = {r.context for r in against + in_favour}
+            # what was left out was left out for a reason, not for lack of candidates
+            for name, value in sorted(explanation.contributions.items(),
+                                      key=lambda kv: -abs(kv[1]))[:3]:
+                direction = "against" if value > 0 else "for"
+                if name not in listed and value:
+                    missing = math.isnan(explanation.features.get(name, 0.0))
+                    assert (direction == "for" and missing) or population_direction(
+                        model, name, explanation, record) not in (None, direction) \
+                        or context(model, name, explanation, record) in said, name

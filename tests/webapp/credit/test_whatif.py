@@ -29,7 +29,7 @@ def advisor(login_as, csrf_token):
 
 def _probability(html: str) -> float:
     text = re.search(r'data-testid="whatif-probability">([^<]+)<', html).group(1)
-    return float(text.replace("%", "").replace("\u202f", "").replace(" ", "")
+    return float(text.replace("%", "").replace("\u202f", "").replace(" ", "").replace("\xa0", "")
                  .replace(",", ".")) / 100
 
 
@@ -61,7 +61,7 @@ def test_changing_the_instalment_recomputes_the_term(advisor, seeded_ids):
     html = advisor(seeded_ids[5], dict(GOOD, AMT_ANNUITY="50000"),
                    **{"HX-Trigger-Name": "AMT_ANNUITY"}).get_data(as_text=True)
     term = re.search(r'id="whatif-TERM"[^>]*value="([^"]+)"', html, re.S)
-    assert term and term.group(1) == "10,0"
+    assert term and term.group(1) == "10"
 
 
 HOSTILE = [
@@ -125,3 +125,46 @@ def test_form_starts_from_the_applicants_terms(login_as, db, seeded_ids):
     assert float(term.replace(",", ".")) == pytest.approx(term_of(record), abs=0.06)
     for name in ("AMT_CREDIT", "AMT_ANNUITY", "TERM", "AMT_GOODS_PRICE", "AMT_INCOME_TOTAL"):
         assert f'<label for="whatif-{name}">' in html
+
+
+def _field(html: str, name: str) -> str:
+    return re.search(rf'id="whatif-{name}"[^>]*value="([^"]*)"', html, re.S).group(1)
+
+
+def test_a_typed_term_is_applied_on_enter_or_the_button(advisor, seeded_ids):
+    """No HX-Trigger-Name (Enter, or the button): the term typed drives the instalment,
+    because it is the one that differs from what the page showed."""
+    shown = {"shown_TERM": "20", "shown_AMT_ANNUITY": "25000"}
+    html = advisor(seeded_ids[5], dict(GOOD, TERM="40", **shown)).get_data(as_text=True)
+    assert _field(html, "AMT_ANNUITY") == "12500"  # 500 000 / 40, swapped out of band
+    assert 'id="whatif-shown-TERM" name="shown_TERM" value="40"' in html
+    assert "40" in re.search(r"Durée \(nombre d&#39;échéances\)</th>(.*?)</tr>", html,
+                             re.S).group(1)
+    # a typed instalment drives the term instead
+    html = advisor(seeded_ids[5], dict(GOOD, AMT_ANNUITY="50000", **shown)).get_data(
+        as_text=True)
+    assert _field(html, "TERM") == "10"
+
+
+def test_without_javascript_the_page_keeps_what_was_typed(login_as, csrf_token, seeded_ids):
+    browser = login_as("advisor")
+    response = browser.post(f"/clients/{seeded_ids[5]}/what-if",
+                            data=dict(GOOD, TERM="40", shown_TERM="20",
+                                      shown_AMT_ANNUITY="25000",
+                                      csrf_token=csrf_token(browser, "/")))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" in html
+    assert _field(html, "TERM") == "40" and _field(html, "AMT_ANNUITY") == "12500"
+    assert _field(html, "AMT_CREDIT") == "500 000"  # as typed
+    assert 'id="whatif-gauge"' in html and 'id="whatif-waterfall"' in html
+
+
+def test_english_pages_use_a_decimal_point(login_as, csrf_token, db, seeded_ids):
+    browser = login_as("advisor")
+    browser.post("/langue", data={"lang": "en", "csrf_token": csrf_token(browser, "/")})
+    sk_id = next(i for i in seeded_ids if not float(term_of(
+        decode_record(db.session.get(Client, i).raw_record)) or 0).is_integer())
+    html = browser.get(f"/clients/{sk_id}/sections/whatif",
+                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    term = _field(html, "TERM")
+    assert "," not in term and "." in term

@@ -11,9 +11,9 @@ from webapp.ui.fields import parse_number
 
 
 def test_money_percent_years_in_french_and_english():
-    assert fmt.money(1350000, "fr") == "1\u202f350\u202f000 €"
+    assert fmt.money(1350000, "fr") == "1\u202f350\u202f000\u00a0€"
     assert fmt.money(1350000, "en") == "€1,350,000"
-    assert fmt.percent(0.1234, "fr") == "12,3 %"
+    assert fmt.percent(0.1234, "fr") == "12,3\u00a0%"
     assert fmt.percent(0.1234, "en") == "12.3%"
     assert fmt.years(42, "fr") == "42 ans" and fmt.years(1, "fr") == "1 an"
     assert fmt.times(2.44, "fr") == "2,4 fois"

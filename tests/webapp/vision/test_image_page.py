@@ -40,7 +40,7 @@ def test_htmx_answers_the_predictions_first_and_the_occlusion_overlays_follow(
     # The overlays that come with the forward pass are there at once, described in words.
     assert 'data-testid="overlay-vit-rollout"' in html
     assert 'data-testid="overlay-efficientnet-cam"' in html
-    assert 'alt="Attention rollout' in html and 'alt="Class activation map' in html
+    assert 'alt="Attention rollout' in html and 'alt="Carte d&#39;activation de classe' in html
     assert "Temps d'inférence" in html and "d'accord" in html
     assert 'data-opacity-for=' in html and "data:image/png;base64," in html
 

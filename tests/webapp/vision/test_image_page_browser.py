@@ -11,6 +11,7 @@ import time
 import pytest
 
 from ml.config import vision_data_dir
+from webapp.vision.categories import category_name
 
 pytestmark = pytest.mark.e2e
 
@@ -55,7 +56,8 @@ def test_visitor_uploads_a_photo_and_sees_both_models(page, live_server, vision_
     result.wait_for()
     assert page.url == f"{live_server}/image"  # swapped in by htmx, no page load
     for model in MODELS:
-        assert page.get_by_test_id(f"label-{model}").inner_text() in vision_models.labels
+        assert page.get_by_test_id(f"label-{model}").inner_text() in \
+            [category_name(label, "fr") for label in vision_models.labels]
         page.get_by_test_id(f"overlay-{model}-occlusion").wait_for()
         page.locator(f"#{model}-top5 .main-svg").first.wait_for()  # plotly drew the bars
     page.get_by_test_id("overlay-vit-rollout").wait_for()
@@ -184,10 +186,11 @@ def test_real_exported_models_in_a_real_browser(page, live_server, real_tiny_mod
     _send(page, live_server, photo)
     page.get_by_test_id("vision-result").wait_for(timeout=60000)
     for model in MODELS:
-        assert page.get_by_test_id(f"label-{model}").inner_text() == expected[model]["label"]
+        assert page.get_by_test_id(f"label-{model}").inner_text() == \
+            category_name(expected[model]["label"], "fr")
         shown = page.get_by_test_id(f"model-{model}").locator("ol.top5 li").all_inner_texts()
         assert [line.split(" : ")[0] for line in shown] == \
-            [label for label, _ in expected[model]["top5"]]
+            [category_name(label, "fr") for label, _ in expected[model]["top5"]]
     page.get_by_test_id("overlay-vit-rollout").wait_for()
     page.get_by_test_id("overlay-efficientnet-cam").wait_for()
     for model in MODELS:  # the real ViT's 26 forward passes take seconds on a busy machine

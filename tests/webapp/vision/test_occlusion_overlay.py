@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from ml.serving.vision import IMAGE_SIZE, preprocess_image
+from webapp.vision.categories import category_name
 from webapp.vision.overlays import png_data_uri
 from webapp.vision.photo_input import read_model_input, read_photo
 
@@ -63,7 +64,8 @@ def test_each_follow_up_shows_the_overlay_the_one_step_page_shows(visitor, follo
         assert "<html" not in response.text and 'type="range"' in response.text
         assert _overlay(response.text, f"{model}-occlusion") == \
             _overlay(whole_page, f"{model}-occlusion")
-        assert f"« {fields['label']} »" in response.text
+        # the category in the page's language (the form carries the model's own label)
+        assert f"« {category_name(fields['label'], 'fr')} »" in response.text
 
 
 def test_the_photo_posted_back_gives_the_same_occlusion_map(vision_models, real_photo):

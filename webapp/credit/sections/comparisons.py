@@ -75,9 +75,14 @@ def feature_chart(model: CreditModel, feature: str, explanation: Explanation,
     figure = charts.outcome_histogram(edges, repaid, defaulted, marker, names, label)
     share = percentile({"edges": edges, "repaid": repaid, "defaulted": defaulted},
                        marker) if marker is not None else None
-    position = "" if share is None else " " + _(
-        "Ce client se situe au-dessus de %(share)s de %(group)s.",
-        share=fmt.percent(share, None, 0), group=group)
+    if share is None:
+        position = ""
+    elif subset is None:
+        position = " " + _("Ce client se situe au-dessus de %(share)s de tous les clients.",
+                           share=fmt.percent(share, None, 0))
+    else:
+        position = " " + _("Ce client se situe au-dessus de %(share)s des clients similaires.",
+                           share=fmt.percent(share, None, 0))
     summary = _("%(label)s : %(value)s.%(position)s Répartition de %(group)s selon qu'ils ont "
                 "remboursé ou non.", label=label, value=shown, position=position, group=group)
     rows = [[f"{format_kind(kind, edges[i])} – {format_kind(kind, edges[i + 1])}",

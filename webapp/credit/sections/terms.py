@@ -9,6 +9,7 @@ from typing import Any
 
 from ml.serving.credit import Explanation
 
+from ...ui.charts import Chart
 from ..forms import WhatIfForm
 from ..whatif import Recourse, WhatIfResult, find_recourse, term_of
 from .registry import SectionInput
@@ -17,10 +18,12 @@ from .registry import SectionInput
 @dataclass(frozen=True)
 class WhatIfView:
     """The form (the applicant's own terms, or what was typed) and, after a simulation, its
-    result."""
+    result with its gauge and waterfall."""
 
     form: WhatIfForm
     result: WhatIfResult | None = None
+    gauge: Chart | None = None
+    waterfall: Chart | None = None
 
 
 def whatif_form(record: Mapping[str, Any]) -> WhatIfForm:
