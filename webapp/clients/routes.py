@@ -66,7 +66,7 @@ def typeahead_results():
 def go():
     """The search box without JavaScript: open the client, or say it does not exist."""
     text = request.args.get("sk_id_curr", "").strip()
-    if not text.isdigit() or len(text) > 12:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
         error = NotFound()
         error.pad_message = _("Saisissez un identifiant de dossier (chiffres uniquement).")
         raise error
