@@ -6,7 +6,8 @@ any work is done, so that a hostile request never reaches a 500 and never stores
 
 - the ``int`` URL converter stops at the largest 32-bit integer (row IDs are 32-bit on
   PostgreSQL) and ``client_id`` at :data:`MAX_SK_ID_CURR` (the application IDs); a larger
-  number matches no route (404) instead of overflowing the database driver;
+  number, or digits of another script, match no route (404) instead of overflowing the
+  database driver;
 - :func:`refuse_control_characters` (``before_request``): a NUL byte or another control
   character in the path, the query string or a form field is refused with a 400 rather than
   dropped or passed on (PostgreSQL cannot even store a NUL); form fields may hold tabs and
@@ -40,7 +41,10 @@ _ALLOWED_IN_FORMS = frozenset("\t\n\r")
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:...>``: a non-negative integer no larger than :data:`MAX_ROW_ID`."""
+    """``<int:...>``: a non-negative integer no larger than :data:`MAX_ROW_ID`, in ASCII
+    digits (werkzeug's ``\\d+`` also took ``٣``, read as 3)."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
                  max: int | None = None, signed: bool = False) -> None:  # noqa: A002
@@ -49,7 +53,9 @@ class BoundedIntConverter(IntegerConverter):
 
 
 class ClientIdConverter(IntegerConverter):
-    """``<client_id:...>``: an application ID, 1 to :data:`MAX_SK_ID_CURR`."""
+    """``<client_id:...>``: an application ID, 1 to :data:`MAX_SK_ID_CURR`, ASCII digits."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map: Any) -> None:
         super().__init__(url_map, min=1, max=MAX_SK_ID_CURR)
