@@ -78,9 +78,9 @@ class _FormScraper(HTMLParser):
                 return
             else:
                 self._current.fields.setdefault(name, values.get("value", ""))
-        elif tag == "option" and self._current is not None and self._select:
-            if not self._current.fields.get(self._select):
-                self._current.fields[self._select] = values.get("value", "")
+        elif tag == "option" and self._current is not None and self._select \
+                and not self._current.fields.get(self._select):
+            self._current.fields[self._select] = values.get("value", "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":

@@ -9,6 +9,7 @@ worst interleaving, every trial):
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
 
@@ -25,10 +26,8 @@ BARRIER_SECONDS = 3
 def _wait(barrier: threading.Barrier) -> None:
     """Wait for the others; on PostgreSQL a thread may be blocked on a row lock instead
     (``FOR UPDATE``), which is the point: go on when the barrier times out."""
-    try:
+    with contextlib.suppress(threading.BrokenBarrierError):
         barrier.wait(BARRIER_SECONDS)
-    except threading.BrokenBarrierError:
-        pass
 
 
 def _run(threads: list[threading.Thread]) -> None:
@@ -105,7 +104,7 @@ def test_simultaneous_review_requests_leave_one_pending(db, fresh_client, model,
         explanation = model.explain(decode_record(db.session.get(Client, sk_id).raw_record))
         barrier = threading.Barrier(10)
         monkeypatch.setattr(reviews, "pending_review",
-                            lambda s, i, b=barrier: (found := original(s, i), _wait(b))[0])
+                            lambda s, i, b=barrier: (original(s, i), _wait(b))[0])
 
         def ask(sk_id: int = sk_id, explanation=explanation) -> None:
             with Session(engine) as session:
@@ -142,10 +141,10 @@ def test_a_draft_saved_at_once_by_several_advisors_becomes_one_client(
         draft_url = created.headers["Location"]
         barrier = threading.Barrier(len(browsers))
         monkeypatch.setattr(routes, "draft_applicant",
-                            lambda token, b=barrier: (found := original(token), _wait(b))[0])
+                            lambda token, b=barrier: (original(token), _wait(b))[0])
         answers: list[str] = []
 
-        def save(browser, token) -> None:
+        def save(browser, token, draft_url: str = draft_url, answers=answers) -> None:
             response = browser.post(draft_url + "/save", data={"csrf_token": token})
             answers.append(f"{response.status_code} {response.headers.get('Location')}")
 

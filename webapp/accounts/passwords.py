@@ -47,8 +47,12 @@ def _repeats_a_pattern(text: str) -> bool:
 
 
 def _is_a_run(text: str) -> bool:
+    """``abcdef...``, ``fedcba...``, ``123456...``, ``987654321098`` (digits wrap around)."""
     steps = {ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)}
-    return len(steps) == 1 and steps <= {-1, 1}
+    if text.isascii() and text.isdigit():
+        steps = {step % 10 for step in steps}
+        return steps in ({1}, {9})
+    return steps in ({1}, {-1})
 
 
 def _is_known(lowered: str) -> bool:

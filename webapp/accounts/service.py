@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..inputs import has_control_characters
 from .models import ROLES, ApiToken, User
 from .passwords import MAX_LENGTH, MIN_LENGTH, normalise_password, password_problem
 from .sessions import end_all_sessions
@@ -58,7 +59,8 @@ def valid_email(email: str) -> str:
     at most 254 characters.
     """
     address = normalise_email(email or "")
-    if not address.isascii() or len(address) > MAX_EMAIL_LENGTH:
+    if has_control_characters(email or "") or not address.isascii() \
+            or len(address) > MAX_EMAIL_LENGTH:
         raise AccountError(f"not a valid e-mail address: {address!r}", "email")
     try:
         checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)

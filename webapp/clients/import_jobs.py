@@ -65,9 +65,12 @@ class ImportPreview:
 
 
 def _looks_binary(path: Path) -> bool:
+    """A NUL byte anywhere (pandas would read it as a space, or cut a number at it)."""
     with path.open("rb") as handle:
-        head = handle.read(8192)
-    return b"\x00" in head
+        while chunk := handle.read(1 << 20):
+            if b"\x00" in chunk:
+                return True
+    return False
 
 
 def preview_import(session: Session, path: Path) -> ImportPreview:
