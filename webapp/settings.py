@@ -96,7 +96,7 @@ def load_settings(instance_path: Path) -> dict:
         # PNG and WebP cannot be decoded at a reduced scale (JPEG can): their own ceiling
         # keeps a photo's decoding within the worker's memory budget.
         "PAD_VISION_MAX_FULL_DECODE_PIXELS": _int("PAD_VISION_MAX_FULL_DECODE_PIXELS",
-                                                  24_000_000),
+                                                  16_000_000),
         # All visitors together (every address), on top of the per-address limits.
         "PAD_VISION_GLOBAL_RATE_LIMIT": os.environ.get("PAD_VISION_GLOBAL_RATE_LIMIT",
                                                        "240 per minute"),

@@ -42,7 +42,7 @@ def refusal_message(reason: str, limits: dict[str, int]) -> str:
         "too_many_pixels_full": _(
             "Une image PNG ou WebP de plus de %(mp).0f millions de pixels est refusée sans "
             "être décodée (seul le JPEG se décode à taille réduite). Réduisez-la ou envoyez-la "
-            "en JPEG.", mp=limits.get("max_decoded_pixels", 24_000_000) / 1_000_000),
+            "en JPEG.", mp=limits.get("max_decoded_pixels", 16_000_000) / 1_000_000),
         "gif": _("Les images GIF (souvent animées) ne sont pas acceptées. Envoyez une photo "
                  "JPEG, PNG ou WebP."),
         "pdf": _("Ce fichier est un PDF, pas une photo (son nom ne compte pas, seul son contenu "
