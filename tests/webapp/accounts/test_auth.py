@@ -161,3 +161,27 @@ def test_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_hsts_in_production_only(app, client, monkeypatch, tmp_path):
+    from webapp.settings import load_settings
+
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    monkeypatch.setenv("PAD_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    production = load_settings(tmp_path)
+    monkeypatch.setitem(app.config, "PAD_HSTS_SECONDS", production["PAD_HSTS_SECONDS"])
+    header = client.get("/login").headers["Strict-Transport-Security"]
+    assert header == "max-age=31536000; includeSubDomains"
+
+
+@pytest.mark.parametrize("target", ["/%0d%0aSet-Cookie:%20pwned=1", "/\r\nX: y"])
+def test_a_line_break_in_next_is_refused_not_sent(client, csrf_token, user_emails, password,
+                                                  target):
+    response = _login(client, csrf_token, user_emails["admin"], password, "10.0.3.9", target)
+    assert response.status_code in (302, 400)
+    assert "pwned" not in response.headers.get("Location", "")
+    assert "Set-Cookie: pwned" not in str(response.headers)
+    language = client.post("/langue", data={"lang": "fr", "csrf_token": csrf_token(client),
+                                            "next": "/\r\nSet-Cookie: pwned=1"})
+    assert language.status_code == 302 and language.headers["Location"] == "/"
