@@ -28,9 +28,16 @@ def _count(db) -> int:
 
 
 def _upload(browser, token, frame: pd.DataFrame):
+    """The file posted as the browser does; the body is built in memory (werkzeug's test
+    builder spools a large one to a temporary file it never closes)."""
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
     content = frame.to_csv(index=False).encode("utf-8")
-    return browser.post("/admin/import", content_type="multipart/form-data",
-                        data={"csrf_token": token, "file": (io.BytesIO(content), "x.csv")})
+    upload = FileStorage(io.BytesIO(content), filename="x.csv", content_type="text/csv")
+    boundary, body = encode_multipart({"csrf_token": token, "file": upload})
+    return browser.post("/admin/import", data=body,
+                        content_type=f"multipart/form-data; boundary={boundary}")
 
 
 @pytest.mark.parametrize("column, value, message", [
