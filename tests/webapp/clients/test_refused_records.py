@@ -200,3 +200,27 @@ def test_a_failed_import_job_shows_no_sql(app, db, admin_browser, monkeypatch, t
     admin, _ = admin_browser
     html = admin.get(f"/admin/import/jobs/{job_id}").get_data(as_text=True)
     assert "erreur interne" in html and "SQL" not in html and "sqlite3" not in html
+
+
+def test_the_error_page_renders_after_a_failed_write(admin_browser, db, fresh_client,
+                                                     monkeypatch):
+    """A write the database refuses leaves the session unusable: the 500 page rolls it back
+    first and renders in full (it used to be a bare Werkzeug page)."""
+    from webapp.admin import clients as admin_clients
+
+    def clashing_update(session, client, *args, **kwargs):
+        for _ in range(2):  # the same (client, version) twice: a unique index refuses it
+            session.add(ApplicationVersion(sk_id_curr=client.sk_id_curr, version=1,
+                                           raw_record=b"x", changed_fields="",
+                                           created_by="test"))
+        session.flush()
+
+    monkeypatch.setattr(admin_clients, "update_client", clashing_update)
+    sk_id = fresh_client()
+    admin, token = admin_browser
+    response = admin.post(f"/admin/clients/{sk_id}/edit",
+                          data=_edit_form(db, sk_id, AMT_CREDIT="123456", csrf_token=token))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Erreur interne" in html and "admin@example.com" in html  # the whole page
+    assert "Traceback" not in html and "IntegrityError" not in html
