@@ -4,6 +4,7 @@ the JSON API, fed applications generated from its own OpenAPI schema, never answ
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import pytest
@@ -32,10 +33,8 @@ JSON_VALUES = st.recursive(
 @EXAMPLES
 @given(st.binary(max_size=2000))
 def test_load_json_refuses_any_bytes_with_its_own_error(data):
-    try:
+    with contextlib.suppress(JsonBodyError):  # anything else fails the test
         load_json(data)
-    except JsonBodyError:
-        pass
 
 
 @EXAMPLES
