@@ -73,7 +73,6 @@ def targets(app, user_emails):
     which succeeds changes nothing the other tests use."""
     from sqlalchemy import select
 
-    from webapp.accounts.models import User
     from webapp.accounts.service import create_user
     from webapp.clients.models import Client, Review
     from webapp.clients.storage import decode_record, encode_record
@@ -99,7 +98,6 @@ def targets(app, user_emails):
         ids = {"sk_id_curr": 960_000_001, "user_id": target.id, "review_id": review.id,
                "job_id": 1, "token": draft.id, "section": "decision", "name": "x.jpg"}
         admin_id = admin.id
-        db.session.query(User).filter_by(id=admin_id).one()
     return hostile.seed_values(ids), admin_id
 
 
