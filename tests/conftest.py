@@ -145,15 +145,15 @@ def login_as(app) -> Callable:
 
     def sign_in(role: str):
         from webapp.accounts.models import User
+        from webapp.accounts.sessions import session_values
         from webapp.extensions import db as database
 
         browser = app.test_client()
         with app.app_context():
             user = database.session.query(User).filter_by(email=USERS[role]).one()
-            user_id = user.id
+            values = session_values(user)
         with browser.session_transaction() as session:
-            session["_user_id"] = str(user_id)
-            session["_fresh"] = True
+            session.update(values)
         return browser
 
     return sign_in

@@ -47,13 +47,16 @@ def _register_extensions(app: Flask) -> None:
     from .accounts.access import enforce_access
     from .admin.imports import allow_large_import
     from .clients import models as _client_tables  # noqa: F401  (for Alembic)
+    from .credit import drafts as _draft_table  # noqa: F401  (for Alembic)
     from .database import init_database
     from .i18n import init_i18n
+    from .inputs import init_inputs, refuse_control_characters
     from .model_store import init_models
     from .security import init_security_headers
     from .ui.templating import init_templating
     from .vision.gallery import init_gallery
 
+    init_inputs(app)  # the bounded URL converters, before any route
     db.init_app(app)
     init_database(app)  # SQLite: WAL, busy timeout, foreign keys on every connection
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True)
@@ -66,6 +69,8 @@ def _register_extensions(app: Flask) -> None:
     app.before_request(allow_large_import)
     csrf.init_app(app)
     limiter.init_app(app)
+    # After the rate limits: a limited upload is refused before its body is parsed.
+    app.before_request(refuse_control_characters)
     init_i18n(app)
     init_templating(app)
     init_security_headers(app)
@@ -74,15 +79,11 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _configure_login(app: Flask) -> None:
-    from .accounts.models import User
+    from .accounts.sessions import load_session_user
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        # A deactivated user's open sessions end at their next request.
-        return user if user is not None and user.active else None
+    # A session ends when its user's generation moved on (logout, password, role,
+    # deactivation), when it sat idle too long, or when it reached its absolute lifetime.
+    login_manager.user_loader(load_session_user)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -72,4 +72,12 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(error, HTTPException):  # pragma: no cover - handled above
             return handle_http_error(error)
         log.exception("unhandled error on %s %s", request.method, request.path)
+        # A failed flush leaves the session unusable: roll back first, so that the error page
+        # itself (which reads the signed-in user) can render instead of a bare one.
+        from .extensions import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the page must still answer
+            log.exception("rollback after an unhandled error failed")
         return render_error(500, json_description=InternalServerError.description)

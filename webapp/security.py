@@ -1,8 +1,8 @@
-"""Response headers that make the browser strict by default."""
+"""Response headers that make the browser strict by default; HSTS in production."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
 #: Scripts only from this site (vendored htmx and plotly.js); Plotly writes inline styles.
 CONTENT_SECURITY_POLICY = (
@@ -23,4 +23,8 @@ def init_security_headers(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
+        hsts = int(current_app.config.get("PAD_HSTS_SECONDS") or 0)
+        if hsts > 0:  # production: HTTPS only from the first visit on, for a year
+            response.headers.setdefault("Strict-Transport-Security",
+                                        f"max-age={hsts}; includeSubDomains")
         return response

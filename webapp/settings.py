@@ -52,6 +52,7 @@ def load_settings(instance_path: Path) -> dict:
             )
         secret = _instance_secret(instance_path)
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'pad.sqlite3'}"
+    session_lifetime = _int("PAD_SESSION_LIFETIME_SECONDS", 12 * 3600)
     return {
         "PAD_ENV": env,
         "SECRET_KEY": secret,
@@ -63,6 +64,21 @@ def load_settings(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env == "production",
+        # Sessions end after this long without a request, and this long after sign-in
+        # whatever the activity (``webapp/accounts/sessions.py``); the signed cookie itself
+        # is refused past the absolute lifetime too.
+        "PAD_SESSION_IDLE_SECONDS": _int("PAD_SESSION_IDLE_SECONDS", 30 * 60),
+        "PAD_SESSION_LIFETIME_SECONDS": session_lifetime,
+        "PERMANENT_SESSION_LIFETIME": session_lifetime,
+        # Strict-Transport-Security in production (0: not sent).
+        "PAD_HSTS_SECONDS": _int("PAD_HSTS_SECONDS", 365 * 24 * 3600 if env == "production"
+                                 else 0),
+        # Sign-in attempts that fail: per account (brute force on one person) and per
+        # address, with a higher ceiling (colleagues behind one office address).
+        "PAD_LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("PAD_LOGIN_ACCOUNT_RATE_LIMIT",
+                                                       "10 per minute; 100 per hour"),
+        "PAD_LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("PAD_LOGIN_ADDRESS_RATE_LIMIT",
+                                                       "50 per minute; 500 per hour"),
         "MAX_CONTENT_LENGTH": _int("PAD_MAX_UPLOAD_BYTES", 16 * 1024 * 1024),
         "PAD_ARTIFACTS_DIR": os.environ.get("PAD_ARTIFACTS_DIR"),
         # The admin's CSV import may exceed MAX_CONTENT_LENGTH, up to this.
@@ -80,6 +96,15 @@ def load_settings(instance_path: Path) -> dict:
                                                         "60 per minute"),
         "PAD_VISION_MAX_BYTES": _int("PAD_VISION_MAX_BYTES", 10 * 1024 * 1024),
         "PAD_VISION_MAX_PIXELS": _int("PAD_VISION_MAX_PIXELS", 40_000_000),
+        # PNG and WebP cannot be decoded at a reduced scale (JPEG can): their own ceiling
+        # keeps a photo's decoding within the worker's memory budget.
+        "PAD_VISION_MAX_FULL_DECODE_PIXELS": _int("PAD_VISION_MAX_FULL_DECODE_PIXELS",
+                                                  16_000_000),
+        # All visitors together (every address), on top of the per-address limits.
+        "PAD_VISION_GLOBAL_RATE_LIMIT": os.environ.get("PAD_VISION_GLOBAL_RATE_LIMIT",
+                                                       "240 per minute"),
+        # Photos decoded and classified at once in one worker (the others wait their turn).
+        "PAD_VISION_CONCURRENCY": _int("PAD_VISION_CONCURRENCY", 2),
         # onnxruntime threads per process (0: every core); set it to cores / workers under
         # gunicorn so that workers do not fight for cores.
         "PAD_VISION_THREADS": _int("PAD_VISION_THREADS", 0),

@@ -129,8 +129,11 @@ def enforce_access() -> Any:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Keep only same-site relative paths (no open redirect through ``next``)."""
-    if not target:
+    """Keep only same-site relative paths (no open redirect through ``next``, no header
+    injection: a control character or a space refuses the target)."""
+    if not target or len(target) > 2000:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return None
     target = target.rstrip("?")
     parts = urlsplit(target)

@@ -32,6 +32,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Every session carries the generation it was opened under; bumping it ends them all
+    #: (logout, password change or reset, role change, deactivation).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user",
                                                   cascade="all, delete-orphan")
@@ -39,6 +42,11 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return bool(self.active)
+
+    def get_id(self) -> str:
+        """The session's user reference: the id and the session generation (Flask-Login keeps
+        it in the signed cookie; a bumped generation no longer matches)."""
+        return f"{self.id}.{self.session_generation or 0}"
 
     @property
     def is_admin(self) -> bool:

@@ -1,22 +1,62 @@
-"""``/login``, ``/logout`` and the language switch."""
+"""``/login``, ``/logout``, ``/compte/mot-de-passe`` (change my password) and the language
+switch.
+
+Failed sign-ins are limited per account (brute force on one person, from any address) and
+per address with a higher ceiling (colleagues behind one office address do not lock each
+other out); only failures count, so a right password is never refused for others' mistakes
+made from the same address.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from ..extensions import db, limiter
 from ..i18n import LANGUAGES
 from .access import public, roles_required, safe_next
-from .forms import LoginForm
-from .service import authenticate
+from .forms import LoginForm, PasswordChangeForm
+from .passwords import password_message
+from .service import AccountError, authenticate, change_own_password, normalise_email
+from .sessions import end_all_sessions, start_session
 
 bp = Blueprint("accounts", __name__)
 
 
+def _account_limit() -> str:
+    return current_app.config["PAD_LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _address_limit() -> str:
+    return current_app.config["PAD_LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    """The account a sign-in or password change is about (its normalised e-mail)."""
+    if request.endpoint == "accounts.password" and current_user.is_authenticated:
+        return f"account:{current_user.email}"
+    return "account:" + normalise_email(request.form.get("email", ""))[:254]
+
+
+def _failed(response: Response) -> bool:
+    """Only failed attempts count against the limits."""
+    return response.status_code in (400, 401, 422)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 100 per hour", methods=["POST"])
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
 @public
 def login():
     """Sign in with e-mail and password; a failed attempt says so without telling which."""
@@ -27,11 +67,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is not None:
-            language = session.get("lang")
-            session.clear()  # a fresh session on every sign-in
-            if language:
-                session["lang"] = language
-            login_user(user)
+            start_session(user)  # a fresh session on every sign-in
             db.session.commit()
             target = safe_next(request.args.get("next")) or url_for("clients.search")
             return redirect(target)
@@ -46,14 +82,46 @@ def login():
 @bp.post("/logout")
 @roles_required()
 def logout():
-    """Sign out (a POST with the CSRF token: a link cannot sign anyone out)."""
+    """Sign out (a POST with the CSRF token: a link cannot sign anyone out). Every session
+    of the user ends, on this browser and any other, copied cookies included."""
     language = session.get("lang")
+    end_all_sessions(db.session, current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     if language:
         session["lang"] = language
     flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
+@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
+@roles_required()
+def password():
+    """Change my password: the current one, then the new one twice. Every other session of
+    mine ends; this browser stays signed in with a fresh session."""
+    form = PasswordChangeForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            change_own_password(db.session, user, form.current.data, form.new.data)
+            db.session.commit()
+        except AccountError as exc:
+            db.session.rollback()
+            field = form.current if exc.code == "wrong_password" else form.new
+            field.errors = [_("Mot de passe actuel incorrect.") if exc.code == "wrong_password"
+                            else _("Le nouveau mot de passe doit différer de l'actuel.")
+                            if exc.code == "same_password" else password_message(exc.code)]
+            status = 422
+        else:
+            start_session(user)
+            flash(_("Mot de passe changé. Vos autres sessions sont fermées."), "info")
+            return redirect(url_for("clients.search"), code=303)
+    elif request.method == "POST":
+        status = 400 if form.csrf_token.errors else 422
+    return render_template("accounts/password.html", form=form), status
 
 
 @bp.post("/langue")

@@ -13,6 +13,7 @@ from ..accounts.access import roles_required
 from ..clients.editing import (
     EDITABLE_FIELDS,
     ConcurrentEditError,
+    UnchangedError,
     delete_client,
     form_values,
     history,
@@ -37,9 +38,14 @@ def _client_or_404(sk_id_curr: int) -> Client:
     return client
 
 
+def _digits(text: str, longest: int) -> bool:
+    """ASCII digits only (``"²".isdigit()`` is true, but ``int("²")`` fails), not too many."""
+    return 0 < len(text) <= longest and text.isascii() and text.isdigit()
+
+
 def _expected_version() -> int | None:
     text = (request.form.get("version") or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return int(text) if _digits(text, 9) else None
 
 
 @bp.get("/clients", endpoint="clients")
@@ -48,11 +54,11 @@ def clients_list():
     """Every client, by ID; a search by the start of the ID (the table alone for htmx)."""
     query = request.args.get("q", "").strip()[:20]
     page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isdigit() and len(page_number) < 7 else 1
+    page_number = int(page_number) if _digits(page_number, 6) else 1
     matches = page = None
     status = 200
     if query:
-        if query.isdigit():
+        if _digits(query, 20):
             matches = typeahead(db.session, query, limit=50)
         else:
             status = 422
@@ -62,7 +68,7 @@ def clients_list():
                   matches=matches, page=page)
 
 
-@bp.get("/clients/<int:sk_id_curr>", endpoint="client")
+@bp.get("/clients/<client_id:sk_id_curr>", endpoint="client")
 @roles_required("admin")
 def client_view(sk_id_curr: int):
     """One client: the raw fields, the versions with their scores, edit and delete."""
@@ -83,7 +89,8 @@ def _edit_page(client: Client, values: dict[str, str], errors: dict[str, str], v
                            conflict=conflict), status
 
 
-@bp.route("/clients/<int:sk_id_curr>/edit", methods=["GET", "POST"], endpoint="client_edit")
+@bp.route("/clients/<client_id:sk_id_curr>/edit", methods=["GET", "POST"],
+          endpoint="client_edit")
 @roles_required("admin")
 def client_edit(sk_id_curr: int):
     """Edit the raw fields; saving creates a new version and re-scores it."""
@@ -95,7 +102,9 @@ def client_edit(sk_id_curr: int):
     expected = _expected_version()
     if expected is None:
         return _edit_page(client, submitted, {}, client.version, 400, conflict=True)
-    record, errors = parse_edit(submitted)
+    if expected != client.version:  # stale: say so before judging the fields
+        return _edit_page(client, submitted, {}, expected, 409, conflict=True)
+    record, errors = parse_edit(submitted, decode_record(client.raw_record))
     if errors:
         return _edit_page(client, submitted, errors, expected, 422)
     try:
@@ -106,12 +115,17 @@ def client_edit(sk_id_curr: int):
         db.session.rollback()
         fresh = _client_or_404(sk_id_curr)
         return _edit_page(fresh, submitted, {}, expected, 409, conflict=True)
+    except UnchangedError:
+        db.session.rollback()
+        flash(_("Aucune modification : rien n'a été enregistré, la version %(version)s reste "
+                "en vigueur.", version=client.version), "info")
+        return redirect(url_for("admin.client", sk_id_curr=sk_id_curr), code=303)
     flash(_("Dossier %(id)s enregistré : version %(version)s, score recalculé.",
             id=sk_id_curr, version=snapshot.version), "info")
     return redirect(url_for("admin.client", sk_id_curr=sk_id_curr), code=303)
 
 
-@bp.route("/clients/<int:sk_id_curr>/delete", methods=["GET", "POST"],
+@bp.route("/clients/<client_id:sk_id_curr>/delete", methods=["GET", "POST"],
           endpoint="client_delete")
 @roles_required("admin")
 def client_delete(sk_id_curr: int):

@@ -8,7 +8,6 @@ from flask_wtf.file import FileField
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectField,
@@ -18,6 +17,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..clients.reviews import MIN_JUSTIFICATION
+from ..inputs import MAX_SK_ID_CURR
+from ..ui.fields import BoundedIntegerField
 
 
 class ReviewDecisionForm(FlaskForm):
@@ -53,14 +54,15 @@ class RecordFilterForm(FlaskForm):
 
     user_email = StringField(_l("E-mail de l'utilisateur"),
                              validators=[Optional(), Length(max=254)])
-    sk_id_curr = IntegerField(_l("Dossier (SK_ID_CURR)"),
-                              validators=[Optional(), NumberRange(1, 10**12 - 1,
+    sk_id_curr = BoundedIntegerField(_l("Dossier (SK_ID_CURR)"),
+                              validators=[Optional(), NumberRange(1, MAX_SK_ID_CURR,
                                                                   _l("Un identifiant positif."))])
     action = SelectField(_l("Action"), choices=[], default="")
     decision = SelectField(_l("Décision"), choices=[], default="")
     date_from = DateField(_l("Du (inclus)"), validators=[Optional()])
     date_to = DateField(_l("Au (inclus)"), validators=[Optional()])
-    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(1, 100000)], default=1)
+    page = BoundedIntegerField(_l("Page"), validators=[Optional(), NumberRange(1, 100000)],
+                               default=1)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -110,8 +110,8 @@ def import_confirm(token: str):
                                limit_mb=_max_bytes() // (1024 * 1024)), 410
     filename = Path(request.form.get("filename", "") or "import.csv").name[:200] or "import.csv"
     rows = request.form.get("rows", "0")
-    job = create_job(db.session, filename, stored, int(rows) if rows.isdigit() else 0,
-                     current_user.email)
+    total = int(rows) if rows.isascii() and rows.isdigit() and len(rows) < 10 else 0
+    job = create_job(db.session, filename, stored, total, current_user.email)
     db.session.commit()
     app = current_app._get_current_object()
 

@@ -60,7 +60,7 @@ def records_csv():
 
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return Response(rows(),
-                    mimetype="text/csv; charset=utf-8",
+                    content_type="text/csv; charset=utf-8",  # one charset (mimetype adds one)
                     headers={"Content-Disposition":
                              f'attachment; filename="decision-records-{stamp}.csv"',
                              "Cache-Control": "no-store"})

@@ -1,6 +1,7 @@
 """``/admin/users``: create users, change their role, deactivate or reactivate them, reset
-their password. The last active admin can be neither demoted nor deactivated. Password
-hashes and API tokens are never shown."""
+their password. The last active admin can be neither demoted nor deactivated, even by two
+admins at once (``accounts.service``). Each of these changes ends the user's sessions.
+Password hashes and API tokens are never shown."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from sqlalchemy import select
 
 from ..accounts.access import roles_required
 from ..accounts.models import User
+from ..accounts.passwords import password_message
 from ..accounts.service import (
-    MIN_PASSWORD_LENGTH,
     AccountError,
     LastAdminError,
     change_role,
@@ -59,17 +60,18 @@ def user_create():
     form = UserCreateForm()
     if not form.validate():
         return _page(422, create=form)
-    if len(form.password.data) < MIN_PASSWORD_LENGTH:
-        form.password.errors.append(_("Au moins 12 caractères."))
-        return _page(422, create=form)
     try:
         user = create_user(db.session, form.email.data, form.password.data, form.role.data)
         db.session.commit()
     except AccountError as exc:
         db.session.rollback()
-        message = (_("Un utilisateur a déjà cette adresse e-mail.") if "already exists" in str(exc)
-                   else _("Adresse e-mail invalide."))
-        form.email.errors.append(message)
+        if exc.code == "duplicate":
+            form.email.errors.append(_("Un utilisateur a déjà cette adresse e-mail."))
+        elif exc.code in ("email", "role"):
+            form.email.errors.append(_("Adresse e-mail invalide : lettres sans accent, "
+                                       "chiffres et . _ - + seulement, un @ puis un domaine."))
+        else:
+            form.password.errors.append(password_message(exc.code))
         return _page(422, create=form)
     flash(_("Utilisateur %(email)s créé.", email=user.email), "info")
     return redirect(url_for("admin.users"), code=303)
@@ -78,7 +80,7 @@ def user_create():
 @bp.post("/users/<int:user_id>/role", endpoint="user_role")
 @roles_required("admin")
 def user_role(user_id: int):
-    """Change a user's role."""
+    """Change a user's role; their sessions end (the new role applies at the next sign-in)."""
     user = _user_or_404(user_id)
     form = UserRoleForm()
     if not form.validate():
@@ -111,7 +113,7 @@ def user_deactivate(user_id: int):
 @bp.post("/users/<int:user_id>/reactivate", endpoint="user_reactivate")
 @roles_required("admin")
 def user_reactivate(user_id: int):
-    """Let a deactivated user sign in again."""
+    """Let a deactivated user sign in again (their old sessions and API tokens stay dead)."""
     user = _user_or_404(user_id)
     set_active(db.session, user, True)
     db.session.commit()
@@ -122,14 +124,18 @@ def user_reactivate(user_id: int):
 @bp.post("/users/<int:user_id>/password", endpoint="user_password")
 @roles_required("admin")
 def user_password(user_id: int):
-    """Set a new password (to hand over to the person); their API tokens are revoked."""
+    """Set a new password (to hand over to the person); their sessions end and their API
+    tokens are revoked."""
     user = _user_or_404(user_id)
     form = PasswordResetForm(prefix=f"u{user.id}")
-    if not form.validate() or len(form.password.data) < MIN_PASSWORD_LENGTH:
-        if not form.password.errors:
-            form.password.errors.append(_("Au moins 12 caractères."))
+    if not form.validate():
         return _page(422, reset=(user.id, form))
-    reset_password(db.session, user, form.password.data)
-    db.session.commit()
+    try:
+        reset_password(db.session, user, form.password.data)
+        db.session.commit()
+    except AccountError as exc:
+        db.session.rollback()
+        form.password.errors.append(password_message(exc.code))
+        return _page(422, reset=(user.id, form))
     flash(_("Mot de passe de %(email)s réinitialisé.", email=user.email), "info")
     return redirect(url_for("admin.users"), code=303)

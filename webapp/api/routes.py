@@ -25,11 +25,14 @@ from ..clients.validation import check_record
 from ..credit.explanations import explain, reasons
 from ..credit.points import probability_points
 from ..extensions import db
+from ..inputs import JsonBodyError, load_json
 from ..model_store import models
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_FIELDS = 500
+#: An application is about 120 fields: 64 kB is ample.
+MAX_BODY_BYTES = 64 * 1024
 
 
 def _language() -> str:
@@ -77,7 +80,7 @@ def openapi():
     return jsonify(openapi_document())
 
 
-@bp.get("/clients/<int:sk_id_curr>")
+@bp.get("/clients/<client_id:sk_id_curr>")
 @token_required()
 def client_score(sk_id_curr: int):
     """Score and explanation of a stored client."""
@@ -104,9 +107,15 @@ def score():
         return _error(503, "the credit model is not loaded")
     if not request.is_json:
         return _error(415, "send the application as JSON (Content-Type: application/json)")
-    body = request.get_json(silent=True)
-    if body is None:
-        return _error(400, "the body is not valid JSON")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return _error(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    data = request.get_data(cache=True)
+    if len(data) > MAX_BODY_BYTES:  # sent without a length
+        return _error(413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+    try:  # depth and number range bounded (webapp/inputs.py)
+        body = load_json(data)
+    except JsonBodyError as exc:
+        return _error(400, str(exc))
     if not isinstance(body, dict):
         return _error(422, "the body must be a JSON object of raw application fields", {})
     if len(body) > MAX_FIELDS:

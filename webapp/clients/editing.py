@@ -2,11 +2,13 @@
 the history of versions, delete a client.
 
 Edits are checked by the same rules as the CSV import (``validation.check_record``:
-types and plausible ranges). Concurrency is optimistic: the edit carries the version it was
-made on; if the row has moved on (another admin saved first), the save is refused with
-:class:`ConcurrentEditError` (the ``version_id_col`` of ``Client`` also guards the race
-between the check and the UPDATE). Like every service here, nothing is committed: the caller
-commits, or rolls back on an error.
+types, plausible ranges, text length); a control character is refused, never dropped, and
+a field needed to score (income, credit, annuity, birth) cannot be emptied. A save that
+changes nothing writes nothing (:class:`UnchangedError`). Concurrency is optimistic: the
+edit carries the version it was made on; if the row has moved on (another admin saved
+first), the save is refused with :class:`ConcurrentEditError` (the ``version_id_col`` of
+``Client`` also guards the race between the check and the UPDATE). Like every service
+here, nothing is committed: the caller commits, or rolls back on an error.
 """
 
 from __future__ import annotations
@@ -25,14 +27,20 @@ from sqlalchemy.orm.exc import StaleDataError
 from ml.credit.schema import APPLICATION_COLUMNS, CATEGORICAL_COLUMNS, ID_COLUMN
 from ml.serving.credit import CreditModel
 
+from ..inputs import has_control_characters
 from ..ui.fields import parse_number
 from .models import ApplicationVersion, Client, Review
 from .storage import client_columns, compact_record, decode_record, encode_record
-from .validation import check_record
+from .validation import MAX_TEXT_LENGTH, REQUIRED_FIELDS, check_record
 
 #: The raw fields an admin may edit (every Kaggle field but the ID).
 EDITABLE_FIELDS: tuple[str, ...] = tuple(c for c in APPLICATION_COLUMNS if c != ID_COLUMN)
-MAX_FIELD_LENGTH = 100
+#: One limit per field, the import's (``validation.MAX_TEXT_LENGTH``).
+MAX_FIELD_LENGTH = MAX_TEXT_LENGTH
+
+
+class UnchangedError(ValueError):
+    """The edit changes no field: nothing was written, the version stays."""
 
 
 class ConcurrentEditError(RuntimeError):
@@ -58,14 +66,21 @@ def form_values(record: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def parse_edit(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The typed record from the edit form's text, and ``{field: problem}`` (import rules)."""
+def parse_edit(form: Mapping[str, str], current: Mapping[str, Any] | None = None
+               ) -> tuple[dict[str, Any], dict[str, str]]:
+    """The typed record from the edit form's text, and ``{field: problem}`` (import rules).
+
+    ``current``: the stored record; a field needed to score that it holds cannot be emptied.
+    """
     raw: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name in EDITABLE_FIELDS:
-        text = str(form.get(name, "") or "").replace("\x00", "").strip()
+        text = str(form.get(name, "") or "").strip()
         if len(text) > MAX_FIELD_LENGTH:
             errors[name] = _("%(n)s caractères au plus", n=MAX_FIELD_LENGTH)
+            continue
+        if has_control_characters(text):
+            errors[name] = _("caractère de contrôle interdit (octet nul, saut de ligne, ...)")
             continue
         if not text:
             raw[name] = None
@@ -76,8 +91,10 @@ def parse_edit(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]
                 raw[name] = parse_number(text)
             except ValueError:
                 errors[name] = _("doit être un nombre")
+    present = compact_record(current or {})
+    required = [f for f in REQUIRED_FIELDS if f in present]
     clean, problems = check_record({k: v for k, v in raw.items() if k not in errors},
-                                   required=())
+                                   required=[f for f in required if f not in errors])
     problems.update(errors)
     return clean, problems
 
@@ -103,13 +120,16 @@ def update_client(session: Session, client: Client, record: Mapping[str, Any],
     """Save ``record`` as the client's next version, re-scored (flushed; the caller commits).
 
     Raises :class:`ConcurrentEditError` when ``expected_version`` is not the client's current
-    version, or when another save wins the race; the caller then rolls back.
+    version, or when another save wins the race; the caller then rolls back. Raises
+    :class:`UnchangedError` (nothing written) when no field changes.
     """
     if client.version != expected_version:
         raise ConcurrentEditError(client.version)
     before = decode_record(client.raw_record)
     new_record = dict(record, **{ID_COLUMN: client.sk_id_curr})
     changed = changed_fields(before, new_record)
+    if not changed:
+        raise UnchangedError("no field changed")
     has_history = session.scalar(select(ApplicationVersion.id)
                                  .where(ApplicationVersion.sk_id_curr == client.sk_id_curr)
                                  .limit(1))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
+from wtforms import SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from ml.credit.labels import choices
 
 from ..i18n import data_label
-from ..ui.fields import FrenchNumberField
+from ..ui.fields import BoundedIntegerField, FrenchNumberField
 
 
 def _with_any(field: str, lang: str) -> list[tuple[str, str]]:
@@ -35,7 +35,8 @@ class ClientFilterForm(FlaskForm):
     family_status = SelectField(data_label("NAME_FAMILY_STATUS"), choices=[], default="")
     income_type = SelectField(data_label("NAME_INCOME_TYPE"), choices=[], default="")
     sort = SelectField(_l("Trier par"), choices=[], default="id")
-    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(1, 100000)], default=1)
+    page = BoundedIntegerField(_l("Page"), validators=[Optional(), NumberRange(1, 100000)],
+                               default=1)
 
     def __init__(self, *args, lang: str = "fr", **kwargs):
         super().__init__(*args, **kwargs)

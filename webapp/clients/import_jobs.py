@@ -10,6 +10,7 @@ checked one by one with the same rules (``validation.check_record``) to list eve
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,11 +26,15 @@ from sqlalchemy.orm import Session
 from ml.credit.schema import APPLICATION_COLUMNS, CATEGORICAL_COLUMNS, ID_COLUMN
 from ml.serving.credit import CreditModel
 
+from ..inputs import MAX_SK_ID_CURR
 from .importing import ImportFileError, existing_ids, import_applications, read_applications
 from .models import ImportJob
 from .validation import check_record
 
+log = logging.getLogger(__name__)
 MAX_REPORTED = 200
+#: A failed job's message when the cause is ours, not the file's (the page translates it).
+INTERNAL_FAILURE = "internal error"
 PREVIEW_ROWS = 5
 PREVIEW_COLUMNS = (ID_COLUMN, "NAME_CONTRACT_TYPE", "AMT_INCOME_TOTAL", "AMT_CREDIT",
                    "AMT_ANNUITY", "DAYS_BIRTH")
@@ -60,9 +65,12 @@ class ImportPreview:
 
 
 def _looks_binary(path: Path) -> bool:
+    """A NUL byte anywhere (pandas would read it as a space, or cut a number at it)."""
     with path.open("rb") as handle:
-        head = handle.read(8192)
-    return b"\x00" in head
+        while chunk := handle.read(1 << 20):
+            if b"\x00" in chunk:
+                return True
+    return False
 
 
 def preview_import(session: Session, path: Path) -> ImportPreview:
@@ -178,7 +186,7 @@ def _whole_number(text: str) -> int | None:
         value = float(text)
     except ValueError:
         return None
-    if not np.isfinite(value) or value != round(value) or abs(value) > 2**62:
+    if not np.isfinite(value) or value != round(value) or abs(value) > MAX_SK_ID_CURR:
         return None
     return int(value)
 
@@ -247,10 +255,12 @@ def _run(job_id: int, folder: Path, model: CreditModel | None, session: Session)
         session.rollback()
         job = session.get(ImportJob, job_id)
         job.status, job.message = "failed", str(exc).replace(str(path), job.filename)
-    except Exception as exc:  # noqa: BLE001 - the job must end in a visible state
+    except Exception:  # noqa: BLE001 - the job must end in a visible state
+        # The details (SQL, paths) go to the log, never to the page.
+        log.exception("import job %s failed", job_id)
         session.rollback()
         job = session.get(ImportJob, job_id)
-        job.status, job.message = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+        job.status, job.message = "failed", INTERNAL_FAILURE
     else:
         job = session.get(ImportJob, job_id)
         job.status, job.done = "done", report.inserted

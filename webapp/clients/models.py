@@ -33,6 +33,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -173,6 +174,10 @@ class Review(db.Model):
                         name="ck_reviews_final_decision"),
         Index("ix_reviews_sk_id_curr", "sk_id_curr"),
         Index("ix_reviews_status", "status"),
+        # At most one pending review per client, enforced by the database (both dialects).
+        Index("uq_reviews_one_pending", "sk_id_curr", unique=True,
+              sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -12,11 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ml.serving.credit import Explanation
 
 from ..accounts.models import User
+from ..inputs import has_control_characters
 from .decision_log import record_decision
 from .final_decision import refresh_final_decision
 from .models import Client, Review
@@ -61,7 +63,11 @@ def reviews(session: Session, status: str | None = None, limit: int = 200) -> li
 
 
 def _clean_text(text: str | None) -> str:
-    return (text or "").replace("\x00", "").strip()
+    """Trimmed text; a control character other than a tab or a line break is refused."""
+    text = (text or "").strip()
+    if has_control_characters(text, allow_line_breaks=True):
+        raise ReviewError("control", "the text holds a control character")
+    return text
 
 
 def request_review(session: Session, client: Client, user: User, applicant_view: str,
@@ -83,7 +89,11 @@ def request_review(session: Session, client: Client, user: User, applicant_view:
                     probability=float(explanation.probability),
                     model_decision=explanation.decision, status="pending")
     session.add(review)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another request for this client won the race
+        raise ReviewError("pending", "a review of this application is already pending") \
+            from None
     record_decision(session, user=user, action="review_requested", sk_id_curr=client.sk_id_curr,
                     application_version=client.version, model_version=model_version,
                     threshold=explanation.threshold, probability=explanation.probability,

@@ -32,7 +32,7 @@ def normalise_id(text: str) -> str:
 
 def typeahead(session: Session, prefix: str, limit: int = 8) -> list[Client]:
     """Clients whose ID starts with the digits of ``prefix`` (empty list for no digits)."""
-    digits = "".join(ch for ch in prefix if ch.isdigit())[:MAX_ID_DIGITS]
+    digits = "".join(ch for ch in prefix if ch in "0123456789")[:MAX_ID_DIGITS]
     if not digits or digits.startswith("0"):
         return []
     start = int(digits)

@@ -1,9 +1,12 @@
-"""Checks on raw applications beyond their types: plausible ranges and required fields.
+"""Checks on raw applications beyond their types: plausible ranges, required fields, the ID's
+range, and text fields of at most :data:`MAX_TEXT_LENGTH` characters without control
+characters.
 
-The same rules serve the CSV import (vectorised, first offending line and column), the
-new-application and what-if forms, and the JSON API, so that a value accepted in one place is
-accepted everywhere. Messages go through gettext: French for people, English for the API and
-the command line (which ask for it with ``force_locale("en")``).
+The same rules serve the CSV import (vectorised, first offending line and column), the admin's
+edit form, the new-application and what-if forms, and the JSON API, so that a value accepted
+in one place is accepted everywhere (a 2 MB text cell used to pass the import while the edit
+form capped fields at 100 characters). Messages go through gettext: French for people,
+English for the API and the command line (which ask for it with ``force_locale("en")``).
 """
 
 from __future__ import annotations
@@ -29,7 +32,13 @@ from ml.credit.schema import (
     normalise_record,
 )
 
+from ..inputs import MAX_SK_ID_CURR, has_control_characters
+
 _DAYS_PER_YEAR = 365.25
+#: The longest text a categorical field may hold (import, edit, API alike).
+MAX_TEXT_LENGTH = 100
+#: Integers beyond this are not exact as floats: refused before any conversion overflows.
+_LARGEST_EXACT_INTEGER = 2**53
 
 
 @dataclass(frozen=True)
@@ -111,12 +120,13 @@ def check_record(record: Mapping[str, Any], *,
         for field in record:
             if field not in known:
                 errors[field] = _("champ inconnu")
+    errors.update(_shape_problems(record))
     try:
-        clean = normalise_record(record)
+        clean = normalise_record({k: v for k, v in record.items() if k not in errors})
     except RecordError as exc:
         for field, problem in exc.fields.items():
             errors[field] = _type_message(problem)
-        partial = {k: v for k, v in record.items() if k not in exc.fields}
+        partial = {k: v for k, v in record.items() if k not in exc.fields and k not in errors}
         clean = normalise_record(partial)
     for field in required:
         if field not in errors and _missing(clean.get(field)):
@@ -131,6 +141,30 @@ def check_record(record: Mapping[str, Any], *,
     return clean, errors
 
 
+def _shape_problems(record: Mapping[str, Any]) -> dict[str, str]:
+    """Values refused before any conversion: integers too large for a float, text too long
+    or holding a control character (a NUL byte is refused, never dropped)."""
+    problems: dict[str, str] = {}
+    for field in NUMERIC_COLUMNS:
+        value = record.get(field)
+        if isinstance(value, int) and not isinstance(value, bool) \
+                and abs(value) > _LARGEST_EXACT_INTEGER:
+            problems[field] = range_message(field) if field in BOUNDS \
+                else _("doit être un nombre fini")
+        elif isinstance(value, str) and (len(value) > MAX_TEXT_LENGTH
+                                         or has_control_characters(value)):
+            problems[field] = _("doit être un nombre")
+    for field in CATEGORICAL_COLUMNS:
+        value = record.get(field)
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT_LENGTH:
+                problems[field] = _("%(n)s caractères au plus", n=MAX_TEXT_LENGTH)
+            elif has_control_characters(value):
+                problems[field] = _("caractère de contrôle interdit (octet nul, saut de "
+                                    "ligne, ...)")
+    return problems
+
+
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -141,6 +175,8 @@ def check_frame_bounds(frame: pd.DataFrame, source: str) -> None:
     ``frame`` is a frame validated by ``ml.credit.schema.validate_frame`` (numeric columns
     are floats); line numbers count the header as line 1, as an editor shows them.
     """
+    _check_frame_ids(frame, source)
+    _check_frame_texts(frame, source)
     first_row: int | None = None
     first_column = ""
     for column, bound in BOUNDS.items():
@@ -162,5 +198,42 @@ def check_frame_bounds(frame: pd.DataFrame, source: str) -> None:
                           f"{problem}")
 
 
-__all__ = ["BOUNDS", "CATEGORICAL_COLUMNS", "REQUIRED_FIELDS", "check_frame_bounds",
-           "check_record", "range_message"]
+def _check_frame_ids(frame: pd.DataFrame, source: str) -> None:
+    """``SK_ID_CURR`` from 1 to :data:`MAX_SK_ID_CURR` (a 20-digit ID used to wrap around to
+    -9223372036854775808 when cast to a 64-bit integer)."""
+    if ID_COLUMN not in frame:
+        return
+    ids = frame[ID_COLUMN].to_numpy()
+    bad = (ids < 1) | (ids > MAX_SK_ID_CURR)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise SchemaError(f"{source}: line {row + 2}, column {ID_COLUMN}: the ID must be a "
+                          f"whole number from 1 to {MAX_SK_ID_CURR}")
+
+
+def _check_frame_texts(frame: pd.DataFrame, source: str) -> None:
+    """Text fields: at most :data:`MAX_TEXT_LENGTH` characters, no control character."""
+    first: tuple[int, str, str] | None = None
+    for column in CATEGORICAL_COLUMNS:
+        if column not in frame:
+            continue
+        values = frame[column]
+        present = values.notna().to_numpy()
+        if not present.any():
+            continue
+        texts = values[present].astype(str)
+        too_long = (texts.str.len() > MAX_TEXT_LENGTH).to_numpy()
+        control = texts.str.contains(r"[\x00-\x1f\x7f-\x9f]", regex=True).to_numpy()
+        for flags, problem in ((too_long, f"longer than {MAX_TEXT_LENGTH} characters"),
+                               (control, "holds a control character")):
+            if flags.any():
+                row = int(np.flatnonzero(present)[np.flatnonzero(flags)[0]])
+                if first is None or row < first[0]:
+                    first = (row, column, problem)
+    if first is not None:
+        row, column, problem = first
+        raise SchemaError(f"{source}: line {row + 2}, column {column}: the text {problem}")
+
+
+__all__ = ["BOUNDS", "CATEGORICAL_COLUMNS", "MAX_TEXT_LENGTH", "REQUIRED_FIELDS",
+           "check_frame_bounds", "check_record", "range_message"]

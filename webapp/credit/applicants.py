@@ -1,7 +1,7 @@
 """Who the client page is about: a stored client, or an unsaved draft application.
 
-A draft travels as a signed, compressed token in its URLs (no server state, any worker can
-serve it); it becomes a stored client only when the advisor saves it.
+A draft is stored server-side (``drafts.py``); its URLs carry only its unguessable id, which
+any worker can look up. It becomes a stored client only when the advisor saves it.
 """
 
 from __future__ import annotations
@@ -9,30 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import NotFound
 
 from ..clients.models import Client
-from ..clients.storage import compact_record, decode_record
+from ..clients.storage import decode_record
 from ..extensions import db
+from .drafts import draft_record, load_draft
 
-DRAFT_MAX_AGE = 24 * 3600
 #: what -> (endpoint of a stored client, endpoint of a draft)
 _ENDPOINTS = {"page": ("credit.client_page", "credit.draft_page"),
               "section": ("credit.section", "credit.draft_section"),
               "whatif": ("credit.whatif", "credit.draft_whatif"),
               "sheet": ("credit.sheet", "credit.draft_sheet")}
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="draft-application")
-
-
-def draft_token(record: dict[str, Any]) -> str:
-    """A signed token carrying the record (tamper-proof, expires after a day)."""
-    return _serializer().dumps(compact_record(record))
 
 
 @dataclass
@@ -41,7 +31,7 @@ class Applicant:
 
     record: dict[str, Any]
     sk_id_curr: int | None = None
-    token: str | None = None
+    token: str | None = None  # the draft's id
     version: int | None = None  # the stored application's version (None for a draft)
 
     @property
@@ -70,11 +60,11 @@ def stored_applicant(sk_id_curr: int) -> Applicant:
 
 
 def draft_applicant(token: str) -> Applicant:
-    """The draft in the token, or a 404 when it is forged or expired."""
-    try:
-        record = _serializer().loads(token, max_age=DRAFT_MAX_AGE)
-    except BadSignature:
-        abort(404)
-    if not isinstance(record, dict):
-        abort(404)
-    return Applicant(record=record, token=token)
+    """The draft with this id, or a friendly 404 when it is unknown or expired."""
+    draft = load_draft(db.session, token)
+    if draft is None:
+        error = NotFound()
+        error.pad_message = _("Cette demande n'existe pas ou a expiré (24 heures sans être "
+                              "enregistrée) : saisissez-la de nouveau.")
+        raise error
+    return Applicant(record=draft_record(draft), token=draft.id)

@@ -22,7 +22,7 @@ from .rendering import section_html, section_response
 from .sections.review import review_view
 
 
-@bp.post("/clients/<int:sk_id_curr>/review", endpoint="request_review")
+@bp.post("/clients/<client_id:sk_id_curr>/review", endpoint="request_review")
 @roles_required()
 def request_review_view(sk_id_curr: int):
     """Record the applicant's view and ask an admin for a human review."""

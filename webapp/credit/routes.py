@@ -17,21 +17,19 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
 from ..accounts.access import roles_required
 from ..clients.final_decision import decision_status
-from ..clients.models import Client
 from ..clients.reviews import latest_review
-from ..clients.storage import client_columns, encode_record
 from ..extensions import db
 from ..i18n import LANGUAGES, current_language
 from ..model_store import models
 from ..ui.htmx import render, wants_partial
 from . import sections
-from .applicants import Applicant, draft_applicant, draft_token, stored_applicant
+from .applicants import Applicant, draft_applicant, stored_applicant
 from .blueprint import bp, loaded_model
+from .drafts import DraftIdTaken, create_draft, load_draft, save_draft
 from .explanations import explain, reasons
 from .forms import NewApplicationForm, WhatIfForm
 from .rendering import render_section, section_response
@@ -74,7 +72,7 @@ def _log_explanation(applicant: Applicant, action: str, model,
     log_shown(applicant, action, model, explanation, against, in_favour, details)
 
 
-@bp.get("/clients/<int:sk_id_curr>", endpoint="client_page")
+@bp.get("/clients/<client_id:sk_id_curr>", endpoint="client_page")
 @roles_required()
 def client_page_view(sk_id_curr: int):
     """The whole client page (the first sections rendered, the others loaded by htmx)."""
@@ -91,7 +89,7 @@ def _section(applicant: Applicant, name: str):
     return section_response(section, applicant, html, status)
 
 
-@bp.get("/clients/<int:sk_id_curr>/sections/<section>")
+@bp.get("/clients/<client_id:sk_id_curr>/sections/<section>")
 @roles_required()
 def section(sk_id_curr: int, section: str):
     """One section of the client page, as an htmx partial (a page without htmx)."""
@@ -124,7 +122,7 @@ def _whatif(applicant: Applicant):
                   term_driven=term_driven, oob=wants_partial())
 
 
-@bp.post("/clients/<int:sk_id_curr>/what-if")
+@bp.post("/clients/<client_id:sk_id_curr>/what-if")
 @roles_required()
 def whatif(sk_id_curr: int):
     """Score the changed terms against the original; nothing is saved."""
@@ -160,7 +158,7 @@ def _sheet(applicant: Applicant):
     return response
 
 
-@bp.get("/clients/<int:sk_id_curr>/fiche")
+@bp.get("/clients/<client_id:sk_id_curr>/fiche")
 @roles_required()
 def sheet(sk_id_curr: int):
     """The one-page explanation sheet for the applicant (print stylesheet)."""
@@ -175,8 +173,9 @@ def new_application():
     """Enter an applicant who is not in the database; see the same page, unsaved."""
     form = NewApplicationForm(lang=current_language())
     if form.validate_on_submit():
-        token = draft_token(form.to_record())
-        return redirect(url_for("credit.draft_page", token=token), code=303)
+        draft = create_draft(db.session, form.to_record(), current_user)
+        db.session.commit()
+        return redirect(url_for("credit.draft_page", token=draft.id), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("credit/new_application.html", form=form), status
 
@@ -212,22 +211,25 @@ def draft_sheet(token: str):
 @bp.post("/applications/draft/<token>/save")
 @roles_required()
 def draft_save(token: str):
-    """Store the draft as a new client (next free ID) with its score."""
-    applicant = draft_applicant(token)
-    model = models().credit
-    explanation = explain(model, applicant.record) if model is not None else None
-    next_id = (db.session.scalar(select(func.max(Client.sk_id_curr))) or 100000) + 1
-    record = dict(applicant.record, SK_ID_CURR=next_id)
-    client = Client(sk_id_curr=next_id, raw_record=encode_record(record),
-                    probability=explanation.probability if explanation else None,
-                    decision=explanation.decision if explanation else None,
-                    final_decision=explanation.decision if explanation else None,
-                    model_version=str(model.version) if model is not None else None,
-                    source=f"form:{current_user.email}"[:200], **client_columns(record))
-    db.session.add(client)
-    db.session.commit()
-    flash(_("Dossier %(id)s enregistré.", id=next_id), "info")
-    return redirect(url_for("credit.client_page", sk_id_curr=next_id), code=303)
+    """Store the draft as a new client (next free ID) with its score; saving it again (a
+    double click, two advisors) opens the client it became instead of a duplicate."""
+    draft_applicant(token)  # 404 when unknown or expired
+    for _attempt in range(5):
+        try:
+            saved = save_draft(db.session, load_draft(db.session, token), models().credit,
+                               current_user)
+            db.session.commit()
+            break
+        except DraftIdTaken:  # another application took that ID at the same moment
+            db.session.rollback()
+    else:
+        raise RuntimeError("no free application ID after 5 tries")
+    if saved.created:
+        flash(_("Dossier %(id)s enregistré.", id=saved.sk_id_curr), "info")
+    else:
+        flash(_("Cette demande est déjà enregistrée : dossier %(id)s.", id=saved.sk_id_curr),
+              "info")
+    return redirect(url_for("credit.client_page", sk_id_curr=saved.sk_id_curr), code=303)
 
 
 from . import model_routes, review_routes  # noqa: E402,F401  (their views, on this blueprint)

@@ -6,13 +6,14 @@ import math
 import re
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field
+from wtforms import Field, IntegerField
 from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
 
 from ..i18n import current_language
 
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
+_WHOLE_NUMBER = re.compile(r"[+-]?\d{1,15}")
 MAX_INPUT_LENGTH = 40
 
 
@@ -85,3 +86,19 @@ class FrenchNumberField(Field):
         except ValueError:
             self.data = None
             raise ValueError(_l("Saisissez un nombre (par exemple 1 350 000 ou 12,5).")) from None
+
+
+class BoundedIntegerField(IntegerField):
+    """A whole number of at most 15 digits (a page, an ID): anything longer or not a number
+    gets a field error. WTForms' own ``IntegerField`` took a 400-digit number, which its
+    ``NumberRange`` then failed to compare (an ``OverflowError``, a 500)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        text = str(valuelist[0]).strip()
+        if not _WHOLE_NUMBER.fullmatch(text):
+            self.data = None
+            raise ValueError(_l("Saisissez un nombre entier (15 chiffres au plus)."))
+        self.data = int(text)

@@ -20,7 +20,7 @@ BAR_COLOURS = {"vit": "#0072B2", "efficientnet": "#D55E00"}  # Okabe–Ito
 
 def refusal_status(reason: str) -> int:
     """The HTTP status of a refused upload: 413 too big, 415 not a photo type, else 422."""
-    if reason in ("too_large", "too_many_pixels", "input_too_large"):
+    if reason in ("too_large", "too_many_pixels", "too_many_pixels_full", "input_too_large"):
         return 413
     if reason in ("gif", "pdf", "svg", "unknown"):
         return 415
@@ -40,6 +40,10 @@ def refusal_message(reason: str, limits: dict[str, int]) -> str:
                        mb=megabytes),
         "too_many_pixels": _("L'image a trop de pixels (plus de %(mp).0f millions) : elle est "
                              "refusée sans être décodée. Réduisez sa taille.", mp=megapixels),
+        "too_many_pixels_full": _(
+            "Une image PNG ou WebP de plus de %(mp).0f millions de pixels est refusée sans "
+            "être décodée (seul le JPEG se décode à taille réduite). Réduisez-la ou envoyez-la "
+            "en JPEG.", mp=limits.get("max_decoded_pixels", 16_000_000) / 1_000_000),
         "gif": _("Les images GIF (souvent animées) ne sont pas acceptées. Envoyez une photo "
                  "JPEG, PNG ou WebP."),
         "pdf": _("Ce fichier est un PDF, pas une photo (son nom ne compte pas, seul son contenu "

@@ -14,11 +14,18 @@ Public (no login) and rate-limited per address (``webapp/settings.py``):
 JSON API; ``PAD_VISION_OVERLAY_RATE_LIMIT`` (default ``60 per minute``: the two occlusion
 overlays of each of those 30 photos) is the occlusion requests' own budget, so that the
 second step neither eats the visitors' photos nor goes unlimited (it is the costly step).
-Uploads are read in memory and never stored.
+Uploads are read in memory and never stored. On top of the per-address limits,
+``PAD_VISION_GLOBAL_RATE_LIMIT`` bounds what all visitors together may ask for, and at most
+``PAD_VISION_CONCURRENCY`` photos are decoded and classified at once in a worker (the others
+wait their turn, then get a 503), so that a worker's memory stays bounded whatever the number
+of uploaders; after each photo request the freed memory is handed back to the system.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import (
@@ -39,6 +46,7 @@ from ..extensions import csrf, limiter
 from ..model_store import models
 from ..ui.htmx import render, wants_partial
 from .gallery import gallery_names, gallery_path, thumbnail
+from .memory import release_freed_memory
 from .overlays import png_data_uri
 from .photo_input import PhotoError, read_model_input, read_photo
 from .presentation import classification_view, overlay_view, refusal_message, refusal_status
@@ -57,15 +65,58 @@ def overlay_rate_limit() -> str:
     return current_app.config["PAD_VISION_OVERLAY_RATE_LIMIT"]
 
 
+def global_rate_limit() -> str:
+    """The limit of every visitor together (all addresses)."""
+    return current_app.config["PAD_VISION_GLOBAL_RATE_LIMIT"]
+
+
 _limited = limiter.shared_limit(rate_limit, scope="vision-classify", methods=["POST"])
 _overlay_limited = limiter.shared_limit(overlay_rate_limit, scope="vision-overlay",
                                         methods=["POST"])
+_globally_limited = limiter.shared_limit(global_rate_limit, scope="vision-all",
+                                         key_func=lambda: "everyone", methods=["POST"])
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+#: How long a photo waits for a free slot before the answer is "busy, retry".
+SLOT_WAIT_SECONDS = 20
+
+
+class Busy(RuntimeError):
+    """Every slot of this worker stayed taken for :data:`SLOT_WAIT_SECONDS`."""
+
+
+@contextmanager
+def _photo_slot() -> Iterator[None]:
+    """One of the worker's ``PAD_VISION_CONCURRENCY`` slots for decoding and classifying."""
+    size = max(1, int(current_app.config["PAD_VISION_CONCURRENCY"]))
+    with _slots_lock:
+        slot = _slots.setdefault(size, threading.BoundedSemaphore(size))
+    if not slot.acquire(timeout=SLOT_WAIT_SECONDS):
+        raise Busy()
+    try:
+        yield
+    finally:
+        slot.release()
+
+
+@bp.after_request
+def _hand_memory_back(response: Response) -> Response:
+    """The photo's buffers are freed by now: return them to the system (glibc keeps freed
+    memory in its arenas otherwise, 0.6 GB per worker after a few large photos)."""
+    if request.method == "POST":
+        release_freed_memory()
+    return response
+
+
+def _busy_message() -> str:
+    return _("Le service d'image est très sollicité : réessayez dans quelques secondes.")
 
 
 def _limits() -> dict[str, int]:
     config = current_app.config
     return {"max_bytes": int(config["PAD_VISION_MAX_BYTES"]),
-            "max_pixels": int(config["PAD_VISION_MAX_PIXELS"])}
+            "max_pixels": int(config["PAD_VISION_MAX_PIXELS"]),
+            "max_decoded_pixels": int(config["PAD_VISION_MAX_FULL_DECODE_PIXELS"])}
 
 
 def _photo_from_request() -> tuple[bytes, str]:
@@ -98,6 +149,7 @@ def image_page():
 
 @bp.post("/image")
 @public
+@_globally_limited
 @_limited
 def classify_page():
     """Classify the photo; htmx gets the result partial at once, its occlusion overlays to
@@ -108,19 +160,26 @@ def classify_page():
                       **_page_context(error=_("Les modèles d'image ne sont pas chargés. "
                                               "Réessayez plus tard.")))
     try:
-        data, name = _photo_from_request()
-        photo = read_photo(data, **_limits())
+        with _photo_slot():
+            data, name = _photo_from_request()
+            photo = read_photo(data, **_limits())
+            del data
+            outcome = loaded.vision.classify(photo.image, saliency=True,
+                                             occlusion=not wants_partial())
+            view = classification_view(loaded.vision, photo.image, outcome, name)
     except PhotoError as refused:
         return render("vision/image.html", "vision/_result.html",
                       status=refusal_status(refused.reason),
                       **_page_context(error=refusal_message(refused.reason, _limits())))
-    outcome = loaded.vision.classify(photo.image, saliency=True, occlusion=not wants_partial())
-    view = classification_view(loaded.vision, photo.image, outcome, name)
+    except Busy:
+        return render("vision/image.html", "vision/_result.html", status=503,
+                      **_page_context(error=_busy_message()))
     return render("vision/image.html", "vision/_result.html", **_page_context(result=view))
 
 
 @bp.post("/image/occlusion")
 @public
+@_globally_limited
 @_overlay_limited
 def occlusion_overlay():
     """One model's occlusion overlay (a figure partial) for the photo a result posts back.
@@ -141,11 +200,14 @@ def occlusion_overlay():
         return _overlay_refused(400, _("Catégorie inconnue : la carte d'occlusion ne peut "
                                        "pas être calculée."))
     try:
-        photo = read_model_input(request.form.get("photo", ""), IMAGE_SIZE, **_limits())
+        with _photo_slot():
+            photo = read_model_input(request.form.get("photo", ""), IMAGE_SIZE, **_limits())
+            saliency = loaded.vision.occlusion(photo.image, model, label)
     except PhotoError as refused:
         return _overlay_refused(refusal_status(refused.reason),
                                 refusal_message(refused.reason, _limits()))
-    saliency = loaded.vision.occlusion(photo.image, model, label)
+    except Busy:
+        return _overlay_refused(503, _busy_message())
     overlay = overlay_view("occlusion", saliency, label, model)
     return render_template("vision/_overlay.html", overlay=overlay,
                            photo=png_data_uri(photo.image), model_id=model)
@@ -178,6 +240,7 @@ def study_page():
 
 @bp.post("/api/v1/vision/classify")
 @public
+@_globally_limited
 @_limited
 def api_classify():
     """JSON: ``{"models": {name: {"label", "top5", "ms"}}, "agree"}``; 4xx ``{"error"}``."""
@@ -189,12 +252,16 @@ def api_classify():
         return jsonify({"error": "send the photo as the multipart field 'photo'",
                         "status": 400}), 400
     try:
-        photo = read_photo(upload.read(), **_limits())
+        with _photo_slot():
+            photo = read_photo(upload.read(), **_limits())
+            outcome = loaded.vision.classify(photo.image, saliency=False)
     except PhotoError as refused:
         status = refusal_status(refused.reason)
         return jsonify({"error": refusal_message(refused.reason, _limits()),
                         "reason": refused.reason, "status": status}), status
-    outcome = loaded.vision.classify(photo.image, saliency=False)
+    except Busy:
+        return jsonify({"error": "the image service is busy: retry in a few seconds",
+                        "status": 503}), 503
     return jsonify({
         "models": {name: {"label": entry["label"],
                           "top5": [[label, round(float(p), 6)] for label, p in entry["top5"]],

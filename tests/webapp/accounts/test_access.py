@@ -43,6 +43,7 @@ MATRIX = {
     "accounts.login": ("GET", "/login", None, {"anonymous": 200, "advisor": 302, "admin": 302}),
     "accounts.logout": ("POST", "/logout", {}, {"anonymous": LOGIN, "advisor": 302, "admin": 302}),
     "accounts.set_language": ("POST", "/langue", {"lang": "en"}, {r: 302 for r in ROLES}),
+    "accounts.password": ("GET", "/compte/mot-de-passe", None, SESSION_OK),
     "clients.search": ("GET", "/", None, SESSION_OK),
     "clients.typeahead_results": ("GET", "/clients/typeahead?sk_id_curr=100", None, SESSION_OK),
     "clients.go": ("GET", "/clients/go?sk_id_curr={id}", None,
@@ -99,14 +100,20 @@ MATRIX = {
 
 
 @pytest.fixture(scope="module")
-def draft(app):
-    """A signed draft application token."""
-    from webapp.credit.applicants import draft_token
+def draft(app, user_emails):
+    """A draft application's id (stored server-side)."""
+    from webapp.accounts.models import User
+    from webapp.credit.drafts import create_draft
+    from webapp.extensions import db
 
-    with app.test_request_context():
-        return draft_token({"NAME_CONTRACT_TYPE": "Cash loans", "DAYS_BIRTH": -14000,
-                            "AMT_INCOME_TOTAL": 150000.0, "AMT_CREDIT": 500000.0,
-                            "AMT_ANNUITY": 25000.0, "CNT_CHILDREN": 0})
+    with app.app_context():
+        author = db.session.query(User).filter_by(email=user_emails["advisor"]).one()
+        created = create_draft(db.session, {"NAME_CONTRACT_TYPE": "Cash loans",
+                                            "DAYS_BIRTH": -14000, "AMT_INCOME_TOTAL": 150000.0,
+                                            "AMT_CREDIT": 500000.0, "AMT_ANNUITY": 25000.0,
+                                            "CNT_CHILDREN": 0}, author)
+        db.session.commit()
+        return created.id
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,8 @@ cookie flags, CSRF on every form."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import select
 
@@ -41,15 +43,56 @@ def test_empty_fields_get_messages_next_to_them(client, csrf_token):
     assert 'id="email-error"' in page and 'id="password-error"' in page
 
 
-def test_login_is_rate_limited(client, csrf_token, user_emails, password):
-    for _ in range(10):
-        _login(client, csrf_token, user_emails["advisor"], "nope nope nope", "10.0.2.1")
-    blocked = _login(client, csrf_token, user_emails["advisor"], password, "10.0.2.1")
+@pytest.fixture
+def colleagues(db, password):
+    """Three fresh accounts (the rate limits count per account): their e-mails."""
+    from webapp.accounts.service import create_user
+
+    emails = [f"{name}.{uuid.uuid4().hex[:8]}@example.com" for name in ("ana", "ben", "cy")]
+    for email in emails:
+        create_user(db.session, email, password, "advisor")
+    db.session.commit()
+    return emails
+
+
+def test_failed_logins_are_limited_per_account(client, csrf_token, colleagues, password):
+    """Ten failures on one account block it, from any address, right password included."""
+    target = colleagues[0]
+    for attempt in range(10):
+        _login(client, csrf_token, target, "nope nope nope", f"10.0.2.{attempt + 10}")
+    blocked = _login(client, csrf_token, target, password, "10.0.2.99")
     assert blocked.status_code == 429
     assert "Trop de tentatives" in blocked.get_data(as_text=True)
-    # another address is not blocked
-    assert _login(client, csrf_token, user_emails["advisor"], password,
-                  "10.0.2.2").status_code == 302
+
+
+def test_colleagues_behind_one_address_do_not_lock_each_other_out(client, csrf_token,
+                                                                   colleagues, password):
+    office = "10.0.7.1"
+    for _ in range(10):
+        _login(client, csrf_token, colleagues[0], "nope nope nope", office)
+    assert _login(client, csrf_token, colleagues[0], password, office).status_code == 429
+    # the colleague at the same address still signs in with the right password
+    other = _login(client, csrf_token, colleagues[1], password, office)
+    assert other.status_code == 302
+
+
+def test_one_address_trying_many_accounts_is_limited(app, client, csrf_token, colleagues,
+                                                      password):
+    """The address has its own, higher ceiling: spraying many accounts hits it."""
+    ceiling = int(app.config["PAD_LOGIN_ADDRESS_RATE_LIMIT"].split()[0])
+    sprayer = "10.0.8.1"
+    for attempt in range(ceiling):
+        _login(client, csrf_token, f"nobody{attempt}@example.com", "nope nope nope", sprayer)
+    blocked = _login(client, csrf_token, colleagues[2], password, sprayer)
+    assert blocked.status_code == 429
+    assert _login(client, csrf_token, colleagues[2], password, "10.0.8.2").status_code == 302
+
+
+def test_successful_logins_do_not_count(client, csrf_token, colleagues, password):
+    for _ in range(12):
+        browser = client.application.test_client()
+        assert _login(browser, csrf_token, colleagues[1], password, "10.0.9.1").status_code \
+            == 302
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil"])
@@ -120,3 +163,27 @@ def test_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_hsts_in_production_only(app, client, monkeypatch, tmp_path):
+    from webapp.settings import load_settings
+
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    monkeypatch.setenv("PAD_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    production = load_settings(tmp_path)
+    monkeypatch.setitem(app.config, "PAD_HSTS_SECONDS", production["PAD_HSTS_SECONDS"])
+    header = client.get("/login").headers["Strict-Transport-Security"]
+    assert header == "max-age=31536000; includeSubDomains"
+
+
+@pytest.mark.parametrize("target", ["/%0d%0aSet-Cookie:%20pwned=1", "/\r\nX: y"])
+def test_a_line_break_in_next_is_refused_not_sent(client, csrf_token, user_emails, password,
+                                                  target):
+    response = _login(client, csrf_token, user_emails["admin"], password, "10.0.3.9", target)
+    assert response.status_code in (302, 400)
+    assert "pwned" not in response.headers.get("Location", "")
+    assert "Set-Cookie: pwned" not in str(response.headers)
+    language = client.post("/langue", data={"lang": "fr", "csrf_token": csrf_token(client),
+                                            "next": "/\r\nSet-Cookie: pwned=1"})
+    assert language.status_code == 302 and language.headers["Location"] == "/"

@@ -138,7 +138,7 @@ def test_the_version_check_holds_in_the_service_too(db, fresh_client, model):
 
     sk_id = fresh_client()
     client = db.session.get(Client, sk_id)
-    record = decode_record(client.raw_record)
+    record = dict(decode_record(client.raw_record), AMT_CREDIT=123456.0)
     with db.engine.begin() as other:  # another worker saves meanwhile
         other.execute(text("UPDATE clients SET version = 2 WHERE sk_id_curr = :id"),
                       {"id": sk_id})

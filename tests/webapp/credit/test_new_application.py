@@ -88,3 +88,47 @@ def test_a_tampered_draft_is_a_404(advisor):
     location = advisor.post("/applications/new",
                             data=dict(FORM, csrf_token=advisor.token)).headers["Location"]
     assert advisor.get(location[:-3] + "xyz").status_code == 404
+
+
+def test_a_draft_url_carries_nothing_of_the_applicant(advisor):
+    """Drafts are stored server-side: the URL holds an unguessable id, not a readable token."""
+    import base64
+    import zlib
+
+    location = advisor.post("/applications/new",
+                            data=dict(FORM, csrf_token=advisor.token)).headers["Location"]
+    token = location.rsplit("/", 1)[1]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)
+    raw = base64.urlsafe_b64decode(token + "=")
+    for attempt in (raw, ):
+        assert b"675000" not in attempt
+        with pytest.raises(zlib.error):
+            zlib.decompress(attempt)
+
+
+def test_saving_a_draft_twice_opens_the_same_client(advisor, db):
+    location = advisor.post("/applications/new",
+                            data=dict(FORM, csrf_token=advisor.token)).headers["Location"]
+    before = _count(db)
+    first = advisor.post(location + "/save", data={"csrf_token": advisor.token})
+    again = advisor.post(location + "/save", data={"csrf_token": advisor.token})
+    assert first.status_code == again.status_code == 303
+    assert first.headers["Location"] == again.headers["Location"]
+    assert "déjà enregistrée" in advisor.get(again.headers["Location"]).get_data(as_text=True)
+    assert _count(db) == before + 1
+
+
+def test_an_expired_draft_is_gone(advisor, db):
+    from datetime import UTC, datetime, timedelta
+
+    from webapp.credit.drafts import DRAFT_MAX_AGE, Draft
+
+    location = advisor.post("/applications/new",
+                            data=dict(FORM, csrf_token=advisor.token)).headers["Location"]
+    draft = db.session.get(Draft, location.rsplit("/", 1)[1])
+    draft.created_at = datetime.now(UTC) - DRAFT_MAX_AGE - timedelta(minutes=1)
+    db.session.commit()
+    response = advisor.get(location)
+    assert response.status_code == 404 and "a expiré" in response.get_data(as_text=True)
+    assert advisor.post(location + "/save",
+                        data={"csrf_token": advisor.token}).status_code == 404

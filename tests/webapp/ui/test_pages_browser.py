@@ -38,17 +38,21 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def draft(app, seeded_ids_module):
-    """The token of an unsaved application (a copy of a seeded one)."""
+def draft(app, seeded_ids_module, user_emails):
+    """The id of an unsaved application (a copy of a seeded one, stored server-side)."""
+    from webapp.accounts.models import User
     from webapp.clients.models import Client
     from webapp.clients.storage import decode_record
-    from webapp.credit.applicants import draft_token
+    from webapp.credit.drafts import create_draft
     from webapp.extensions import db
 
-    with app.test_request_context():
+    with app.app_context():
         record = decode_record(db.session.get(Client, seeded_ids_module[2]).raw_record)
         record.pop("SK_ID_CURR", None)
-        return draft_token(record)
+        author = db.session.query(User).filter_by(email=user_emails["advisor"]).one()
+        created = create_draft(db.session, record, author)
+        db.session.commit()
+        return created.id
 
 
 @pytest.fixture(scope="module")
