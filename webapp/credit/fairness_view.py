@@ -141,6 +141,7 @@ def _sentence(title: str, attribute: Mapping[str, Any], names: Mapping[str, str]
 
 def _ratio_chart(key: str, title: str, rows: list[GroupRow], groups: Mapping[str, Any],
                  order: list[str]) -> charts.Chart:
+    """The compared groups only: a group of a handful of applications says nothing."""
     shown = [g for g in order if groups[g]["approval_ratio"] is not None]
     names = [group_name(key, g) for g in shown]
     values = [round(float(groups[g]["approval_ratio"]), 3) for g in shown]
@@ -206,9 +207,11 @@ def fairness_view(model: CreditModel) -> FairnessView | None:
                          else fmt.fixed(groups[g]["approval_ratio"], None, 2),
                          g in flagged.get(key, []), groups[g]["n"] >= small)
                 for g in order]
+        compared = [g for g in order if groups[g]["n"] >= small] or order
         view.attributes.append(AttributeView(
             key, title, _sentence(title, attribute, names, flagged.get(key, [])), rows,
-            _ratio_chart(key, title, rows, groups, order),
+            _ratio_chart(key, title, [r for r, g in zip(rows, order, strict=True)
+                                      if g in compared], groups, compared),
             _threshold_chart(key, title, curves.get("attributes", {}),
-                             list(curves.get("thresholds", [])), view.threshold, order)))
+                             list(curves.get("thresholds", [])), view.threshold, compared)))
     return view

@@ -236,8 +236,10 @@ def bars(labels: Sequence[str], values: Sequence[float], axis_title: str,
 def lines(series: Sequence[Mapping[str, Any]], x_title: str, y_title: str,
           marker: Mapping[str, Any] | None = None, vline: float | None = None,
           **extra: Any) -> dict[str, Any]:
-    """Line chart (ROC, cost, calibration), optionally a point or a vertical line marked."""
-    styles = [("solid", REPAID), ("dot", NEUTRAL), ("dash", DEFAULTED)]
+    """Line chart (ROC, cost, calibration, one line per group), optionally a point or a
+    vertical line marked; each series differs by colour and by dash (never colour alone)."""
+    styles = [("solid", REPAID), ("dot", NEUTRAL), ("dash", DEFAULTED), ("dashdot", ACCENT),
+              ("longdash", "#E69F00"), ("longdashdot", "#56B4E9")]
     data = []
     for index, s in enumerate(series):
         dash, colour = styles[index % len(styles)]
@@ -266,11 +268,12 @@ def ratio_bars(labels: Sequence[str], ratios: Sequence[float], line: float, axis
     return {"data": [{"type": "bar", "orientation": "h", "y": list(labels), "x": list(ratios),
                       "marker": {"color": [DEFAULTED if u else REPAID for u in under],
                                  "pattern": {"shape": ["/" if u else "" for u in under]}},
-                      "text": [f"{value:.2f}" for value in ratios], "textposition": "auto",
+                      "text": [f"{value:.2f}" for value in ratios], "textposition": "outside",
+                      "cliponaxis": False,
                       "hovertemplate": "%{y}: %{x:.2f}<extra></extra>"}],
             "layout": layout(height=90 + 30 * len(labels), showlegend=False,
                              xaxis={"title": {"text": axis_title},
-                                    "range": [0, max([1.05] + [v * 1.05 for v in ratios])]},
+                                    "range": [0, max([1.15] + [v * 1.15 for v in ratios])]},
                              yaxis={"automargin": True, "autorange": "reversed"},
                              margin={"l": 10, "r": 20, "t": 30, "b": 50},
                              shapes=[{"type": "line", "x0": line, "x1": line, "yref": "paper",

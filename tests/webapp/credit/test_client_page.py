@@ -111,7 +111,9 @@ def test_neighbours_state_their_default_rate(login_as, db, model, seeded_ids):
     html = login_as("advisor").get(f"/clients/{sk_id}/sections/neighbours",
                                    headers={"HX-Request": "true"}).get_data(as_text=True)
     assert f"Parmi les {len(target)} clients au profil le plus proche" in html
-    assert f", {int(target.sum())} ont fait défaut" in html
+    defaults = int(target.sum())
+    verb = "a fait défaut" if defaults == 1 else "ont fait défaut"  # agreement
+    assert f", {defaults} {verb}" in html
 
 
 def test_bivariate_uses_the_chosen_features_and_rejects_unknown_ones(login_as, model,

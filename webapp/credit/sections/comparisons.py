@@ -83,8 +83,13 @@ def feature_chart(model: CreditModel, feature: str, explanation: Explanation,
     else:
         position = " " + _("Ce client se situe au-dessus de %(share)s des clients similaires.",
                            share=fmt.percent(share, None, 0))
-    summary = _("%(label)s : %(value)s.%(position)s Répartition de %(group)s selon qu'ils ont "
-                "remboursé ou non.", label=label, value=shown, position=position, group=group)
+    if subset is None:
+        summary = _("%(label)s : %(value)s.%(position)s Répartition de tous les clients selon "
+                    "qu'ils ont remboursé ou non.", label=label, value=shown, position=position)
+    else:
+        summary = _("%(label)s : %(value)s.%(position)s Répartition des clients similaires "
+                    "selon qu'ils ont remboursé ou non.", label=label, value=shown,
+                    position=position)
     rows = [[f"{format_kind(kind, edges[i])} – {format_kind(kind, edges[i + 1])}",
              fmt.number(repaid[i]), fmt.number(defaulted[i])] for i in range(len(edges) - 1)]
     return charts.Chart(id=chart_id, title=label, summary=summary, figure=figure,
