@@ -113,7 +113,7 @@ def upgrade():
     )
 
     connection = op.get_bind()
-    old = sa.table("import_jobs", *[sa.column(c.name) for c in _import_jobs_table()
+    old = sa.table("import_jobs", *[sa.column(c.name, c.type) for c in _import_jobs_table()
                                     if isinstance(c, sa.Column)])
     rows = []
     for row in connection.execute(sa.select(old).order_by(old.c.id)).mappings():
@@ -134,10 +134,12 @@ def upgrade():
 def downgrade():
     import_jobs = op.create_table("import_jobs", *_import_jobs_table())
     connection = op.get_bind()
-    jobs = sa.table("jobs", sa.column("kind"), sa.column("status"), sa.column("total"),
-                    sa.column("done"), sa.column("message"), sa.column("params"),
-                    sa.column("created_by"), sa.column("created_at"),
-                    sa.column("finished_at"), sa.column("id"))
+    jobs = sa.table("jobs", sa.column("id", sa.Integer()), sa.column("kind", sa.String()),
+                    sa.column("status", sa.String()), sa.column("total", sa.Integer()),
+                    sa.column("done", sa.Integer()), sa.column("message", sa.Text()),
+                    sa.column("params", sa.Text()), sa.column("created_by", sa.String()),
+                    sa.column("created_at", sa.DateTime(timezone=True)),
+                    sa.column("finished_at", sa.DateTime(timezone=True)))
     rows = []
     for row in connection.execute(sa.select(jobs).where(jobs.c.kind == "import")
                                   .order_by(jobs.c.id)).mappings():

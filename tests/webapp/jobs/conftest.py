@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from flask import Flask
 
-from tests.jobs.helpers import FIRST_ID, IMPORT_ROWS, TEST_LEASE_SECONDS
+from tests.webapp.jobs.helpers import FIRST_ID, IMPORT_ROWS, TEST_LEASE_SECONDS
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @dataclass

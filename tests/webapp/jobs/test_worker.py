@@ -9,7 +9,7 @@ import signal
 import pytest
 from sqlalchemy import func, select
 
-from tests.jobs.helpers import FIRST_ID, IMPORT_ROWS, TEST_LEASE_SECONDS, wait_until
+from tests.webapp.jobs.helpers import FIRST_ID, IMPORT_ROWS, TEST_LEASE_SECONDS, wait_until
 from webapp.clients.models import Client, StagedClient
 from webapp.extensions import db
 from webapp.jobs.housekeeping import remove_leftovers, work_folder
