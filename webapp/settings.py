@@ -93,9 +93,10 @@ def load_settings(instance_path: Path) -> dict:
         "PAD_JOBS_DIR": os.environ.get("PAD_JOBS_DIR") or str(instance_path / "jobs"),
         # A running job's worker beats every lease / 6; a job silent for a lease is dead.
         "PAD_JOB_LEASE_SECONDS": _int("PAD_JOB_LEASE_SECONDS", 30),
-        # Jobs a worker runs at once (threads), and the processes a re-scoring scores with.
+        # Jobs a worker runs at once (threads), and the processes a re-scoring scores with
+        # (1: the worker alone; more only where the worker has idle cores: bench/rescore.py).
         "PAD_WORKER_THREADS": _int("PAD_WORKER_THREADS", 2),
-        "PAD_RESCORE_PROCESSES": _int("PAD_RESCORE_PROCESSES", 2),
+        "PAD_RESCORE_PROCESSES": _int("PAD_RESCORE_PROCESSES", 1),
         # How often a process looks at artifacts/credit/CURRENT for a new model.
         "PAD_MODEL_CHECK_SECONDS": _int("PAD_MODEL_CHECK_SECONDS", 1),
     }

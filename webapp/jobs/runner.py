@@ -150,12 +150,12 @@ class Heartbeat(threading.Thread):
     def __init__(self, app: Flask, context: JobContext, interval: float):
         super().__init__(name=f"heartbeat-{context.job_id}", daemon=True)
         self.app, self.context, self.interval = app, context, interval
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self) -> None:
         with self.app.app_context():
             engine = db.engine
-            while not self._stop.wait(self.interval):
+            while not self._halt.wait(self.interval):
                 try:
                     with engine.begin() as connection:
                         result = connection.execute(
@@ -170,7 +170,7 @@ class Heartbeat(threading.Thread):
 
     def stop(self) -> None:
         """End the thread (and wait for it)."""
-        self._stop.set()
+        self._halt.set()
         self.join(5)
 
 
