@@ -14,7 +14,6 @@ Usage: ``python scripts/serve.py [--bind 127.0.0.1:8000] [--workers 1] [--thread
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import subprocess
 import sys
@@ -96,29 +95,25 @@ def main(argv: list[str] | None = None) -> int:
     worker = None if args.no_worker else _start(_worker(args))
     _log(f"gunicorn pid {web.pid} on http://{args.bind}"
          + ("" if worker is None else f", job worker pid {worker.pid}") + "; Ctrl-C stops both")
-    backoff, restart_at = 1.0, None
+    backoff, restart_at, worker_since = 1.0, None, time.monotonic()
     status = 0
     while not signals:
+        now = time.monotonic()
         if web.poll() is not None:
             status = web.returncode
             _log(f"gunicorn stopped (status {status})")
             break
         if worker is not None and worker.poll() is not None:
-            now = time.monotonic()
             if restart_at is None:
                 _log(f"job worker stopped (status {worker.returncode}); restarting in "
                      f"{backoff:.0f} s")
                 restart_at = now + backoff
             elif now >= restart_at:
-                started = now
-                worker = _start(_worker(args))
+                worker, worker_since, restart_at = _start(_worker(args)), now, None
                 _log(f"job worker pid {worker.pid}")
-                restart_at = None
                 backoff = min(backoff * 2, MAX_BACKOFF)
-                worker.started = started  # type: ignore[attr-defined]
-        elif worker is not None and getattr(worker, "started", None) and \
-                time.monotonic() - worker.started > 60:  # type: ignore[attr-defined]
-            backoff = 1.0  # it has been up a minute: the next failure starts fresh
+        elif now - worker_since > 60:
+            backoff = 1.0  # up for a minute: the next failure starts from 1 s again
         time.sleep(0.2)
     if signals:
         _log("stopping gunicorn and the job worker (Ctrl-C again to kill them)")
