@@ -6,7 +6,7 @@ queued again) within a lease of someone looking."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -31,17 +31,21 @@ def _active(kind: str) -> Job | None:
                              .order_by(Job.id.desc()).limit(1))
 
 
-@bp.get("/jobs", endpoint="jobs")
-@roles_required("admin")
-def jobs_list():
-    """The latest jobs, newest first; the table polls itself while one is active."""
+def _jobs_page(status: int = 200, error: str | None = None):
     reap()
     jobs = list(db.session.scalars(select(Job).order_by(Job.id.desc()).limit(LISTED)))
     model = models().credit
     scored = rescore_for(db.session, str(model.version)) if model is not None else None
-    return render("admin/jobs.html", "admin/_jobs_table.html", jobs=jobs, model=model,
-                  scored=scored, backend=job_queue().backend, form=ConfirmForm(),
+    return render("admin/jobs.html", "admin/_jobs_table.html", status=status, jobs=jobs,
+                  model=model, scored=scored, backend=job_queue().backend, error=error,
                   polling=any(job.active for job in jobs))
+
+
+@bp.get("/jobs", endpoint="jobs")
+@roles_required("admin")
+def jobs_list():
+    """The latest jobs, newest first; the table polls itself while one is active."""
+    return _jobs_page()
 
 
 @bp.get("/jobs/<int:job_id>", endpoint="job")
@@ -78,6 +82,8 @@ def start_training():
     """Queue the training of a new credit model (one at a time); it queues the re-scoring."""
     if not ConfirmForm().validate():
         abort(400)
+    if request.form.get("confirm") != "yes":  # minutes of both cores: asked for explicitly
+        return _jobs_page(422, _("Cochez la case pour confirmer l'entraînement."))
     job = _active("train")
     if job is None:
         job = record_training(db.session, current_user.email)

@@ -36,3 +36,12 @@ def test_jobs_are_for_admins_and_need_a_csrf_token(admin_browser, advisor_browse
     admin, _ = admin_browser
     assert admin.post("/admin/jobs/rescore").status_code == 400
     assert admin.post("/admin/jobs/train").status_code == 400
+
+
+def test_a_training_must_be_confirmed(admin_browser, db):
+    admin, token = admin_browser
+    before = db.session.query(Job).filter_by(kind="train").count()
+    response = admin.post("/admin/jobs/train", data={"csrf_token": token})
+    assert response.status_code == 422
+    assert "Cochez la case pour confirmer" in response.get_data(as_text=True)
+    assert db.session.query(Job).filter_by(kind="train").count() == before
