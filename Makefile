@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-WORKERS ?= 2
+# One gunicorn process with threads: the in-memory login limit then counts every attempt
+# (README, "Long work"); more processes need RATELIMIT_STORAGE_URI=redis://...
+WORKERS ?= 1
+THREADS ?= 8
 
 export FLASK_APP := wsgi:app
 
@@ -29,12 +32,13 @@ models: install
 	$(BIN)/python -m ml.credit prepare
 	$(BIN)/python -m ml.vision prepare
 
+# gunicorn and the job worker together; Ctrl-C stops both (scripts/serve.py).
 run: migrate models
 	PAD_ENV=$${PAD_ENV:-development} $(BIN)/flask clients import --if-empty
 	@echo "Portal: http://$(HOST):$(PORT)/login — first time? create an account with"
 	@echo "  .venv/bin/flask users create you@example.com --role admin"
-	PAD_ENV=$${PAD_ENV:-development} $(BIN)/gunicorn --workers $(WORKERS) \
-		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	PAD_ENV=$${PAD_ENV:-development} $(BIN)/python scripts/serve.py --bind $(HOST):$(PORT) \
+		--workers $(WORKERS) --threads $(THREADS) --access-log
 
 test: install
 	bash scripts/test.sh

@@ -4,20 +4,26 @@ under new IDs), built with the migrations and the real import service."""
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
-from ml.config import credit_data_dir
+# This checkout's packages first (the shared virtualenv's editable install may point at
+# another checkout), for every benchmark that imports this module.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ml.config import credit_data_dir  # noqa: E402
 
 BENCH_DIR = Path(__file__).resolve().parent / "out"
 
 
-def build_database(n_clients: int, db_path: Path) -> Path:
-    """Create ``db_path`` (once) with ``n_clients`` applications; returns it."""
+def build_database(n_clients: int, db_path: Path, url: str | None = None) -> Path:
+    """Create ``db_path`` (once) with ``n_clients`` applications; returns it. ``url``: build
+    that database instead (PostgreSQL)."""
     os.environ.setdefault("PAD_ENV", "development")
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    os.environ["DATABASE_URL"] = url or f"sqlite:///{db_path}"
     import flask_migrate
 
     from webapp import create_app

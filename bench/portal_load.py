@@ -7,8 +7,10 @@ neighbours, recourse) and post a what-if. Prints the error count, latency percen
 endpoint and overall, and the resident memory of each worker.
 
 Usage: ``python bench/portal_load.py [--clients 300000] [--users 32] [--seconds 60]
-[--think 2]``. ``--think`` is the mean pause after each client, as an advisor reads the page;
-without it the run measures saturation (latency = advisors / throughput).
+[--think 2] [--workers 2] [--threads 4]``. ``--workers 1 --threads 8`` is what ``make run``
+starts (one process: the in-memory login limit counts every attempt). ``--think`` is the mean
+pause after each client, as an advisor reads the page; without it the run measures saturation
+(latency = advisors / throughput).
 Target (issue 3): 0 errors, p95 ≤ 150 ms.
 """
 
@@ -42,6 +44,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean pause (s, exponential) after each client an advisor opens; "
@@ -68,7 +71,8 @@ def main() -> None:
 
     env = dict(os.environ, PAD_ENV="development", DATABASE_URL=f"sqlite:///{db_path}")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads", "4",
+        [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--threads",
+         str(args.threads),
          "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning", "wsgi:app"],
         cwd=REPO, env=env)
     base = f"http://127.0.0.1:{args.port}"
@@ -132,7 +136,8 @@ def main() -> None:
         workers = child_pids(server.pid)
         total = [t for values in timings.values() for t in values]
         print(f"{args.users} advisors, {args.seconds} s, think time {args.think} s, gunicorn "
-              f"{args.workers} workers x 4 threads, {len(ids)} clients")
+              f"{args.workers} workers x {args.threads} threads, {len(ids)} clients "
+              f"(load average {os.getloadavg()[0]:.2f})")
         print(f"requests: {len(total)} ok, {len(errors)} errors "
               f"({len(total) / args.seconds:.0f} req/s)")
         for name, values in sorted(timings.items()):

@@ -92,6 +92,8 @@ def app(credit_artifacts, seed_csv, database_url):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PAD_ARTIFACTS_DIR": str(credit_artifacts),
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Jobs run at once in the thread that queues them; tests/jobs runs real workers.
+        "PAD_QUEUE_IMMEDIATE": True,
     })
     application.test_client_class = IsolatedClient
     with application.app_context():

@@ -2,9 +2,10 @@
 
 The packages, one per domain: ``accounts`` (users, tokens, sign-in, access control),
 ``clients`` (client records and their administration services), ``credit`` (the explained
-decision: client page, what-if, sheet, model page), ``vision`` (the image pages), ``admin``
-(the admin views), ``api`` (JSON), ``health``; ``ui`` holds the presentation helpers every page
-shares. Dependencies point one way: ui ← accounts ← clients ← credit ← admin/api.
+decision: client page, what-if, sheet, model page), ``jobs`` (long work on a queue: imports,
+re-scoring, training), ``vision`` (the image pages), ``admin`` (the admin views), ``api``
+(JSON), ``health``; ``ui`` holds the presentation helpers every page shares. Dependencies
+point one way: ui ← accounts ← clients ← credit, jobs ← admin/api.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def _register_extensions(app: Flask) -> None:
     from .database import init_database
     from .i18n import init_i18n
     from .inputs import init_inputs, refuse_control_characters
+    from .jobs import models as _job_tables  # noqa: F401  (for Alembic)
+    from .jobs.queue import init_queue
     from .model_store import init_models
     from .security import init_security_headers
     from .ui.templating import init_templating
@@ -75,6 +78,7 @@ def _register_extensions(app: Flask) -> None:
     init_templating(app)
     init_security_headers(app)
     init_models(app)
+    init_queue(app)  # the job queue: Redis with REDIS_URL, else a SQLite file
     init_gallery(app)
 
 
@@ -116,9 +120,11 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
-    """CLI commands: ``flask users ...`` and ``flask clients ...``."""
+    """CLI commands: ``flask users ...``, ``flask clients ...`` and ``flask jobs ...``."""
     from .accounts.cli import users_cli
     from .clients.cli import clients_cli
+    from .jobs.cli import jobs_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(clients_cli)
+    app.cli.add_command(jobs_cli)

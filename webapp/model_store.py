@@ -4,12 +4,23 @@ The web process only uses the light serving side (``ml.serving``): an XGBoost bo
 credit and onnxruntime sessions for vision. A model that is missing or unreadable does not
 stop the app: it is reported as not loaded (``/healthz``) with the reason, and the pages
 that need it say so.
+
+A new credit model is picked up without a restart: ``<artifacts>/credit/CURRENT`` names the
+model in use, and :func:`models` looks at that small file at most once every
+``PAD_MODEL_CHECK_SECONDS`` (one ``stat``, no read while it is unchanged). When it names
+another folder, the first request that notices loads it while the others keep serving the
+previous model; if the new folder cannot be loaded, the previous model stays and the reason is
+logged. A training job (``webapp.jobs.training``) moves ``CURRENT``; so does
+``python -m ml.credit train`` run by hand. Every process of the machine (web workers, the job
+worker) thus serves the same model within about a second.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +43,71 @@ class LoadedModels:
     credit_error: str | None = None
     vision: VisionModels | None = None
     vision_error: str | None = None
+    #: The credit artifacts root whose ``CURRENT`` is watched (None: a fixed folder).
+    credit_root: Path | None = None
+    check_seconds: float = 1.0
+    _pointer: tuple[int, int, int] | None = None
+    _checked_at: float = 0.0
+    _loading: threading.Lock = field(default_factory=threading.Lock)
+
+    def refresh_credit(self, force: bool = False) -> bool:
+        """Load the credit model ``CURRENT`` names if it changed; True when one was loaded.
+
+        Cheap when nothing changed (at most one ``stat`` per ``check_seconds``); a request
+        that finds another one loading carries on with the current model.
+        """
+        now = time.monotonic()
+        if self.credit_root is None or (not force and now - self._checked_at
+                                        < self.check_seconds):
+            return False
+        self._checked_at = now
+        pointer = _pointer_of(self.credit_root)
+        if pointer == self._pointer and not force:
+            return False
+        if not self._loading.acquire(blocking=force):
+            return False
+        try:
+            return self._reload(pointer)
+        finally:
+            self._loading.release()
+
+    def _reload(self, pointer: tuple[int, int, int] | None) -> bool:
+        from ml.credit import artifacts
+        from ml.serving.credit import load_credit_model
+
+        self._pointer = pointer
+        try:
+            folder = artifacts.resolve(self.credit_root)
+        except Exception as exc:  # noqa: BLE001 - no model now: keep serving the last one
+            if self.credit is None:
+                self.credit_error = str(exc)
+            return False
+        if self.credit is not None and self.credit.folder == folder:
+            return False
+        try:
+            model = load_credit_model(folder)
+        except Exception as exc:  # noqa: BLE001 - a bad new folder must not stop the portal
+            log.warning("credit model %s not loaded, keeping %s: %s", folder.name,
+                        getattr(self.credit, "version", None), exc)
+            if self.credit is None:
+                self.credit_error = str(exc)
+            return False
+        previous = getattr(self.credit, "version", None)
+        self.credit, self.credit_error = model, None
+        if previous is not None:
+            log.info("credit model %s replaces %s", model.version, previous)
+        return True
+
+
+def _pointer_of(root: Path) -> tuple[int, int, int] | None:
+    """What identifies the state of ``root/CURRENT`` without reading it."""
+    from ml.credit.artifacts import CURRENT_FILE
+
+    try:
+        stat = (root / CURRENT_FILE).stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def _artifacts_root(app: Flask) -> Path:
@@ -40,18 +116,29 @@ def _artifacts_root(app: Flask) -> Path:
 
 
 def init_models(app: Flask) -> None:
-    """Load every model available under the artifacts directory into ``app.extensions``."""
-    loaded = LoadedModels()
-    root = _artifacts_root(app)
+    """Load every model available under the artifacts directory into ``app.extensions``.
+
+    ``PAD_LOAD_VISION=False`` (the job worker) leaves the image classifiers out.
+    """
+    root = ml_config.credit_artifacts_dir(_artifacts_root(app))
+    loaded = LoadedModels(check_seconds=float(app.config.get("PAD_MODEL_CHECK_SECONDS", 1.0)))
+    # A folder holding a model itself is served as it is; a root is watched through CURRENT.
+    is_folder = (root / "model_card.json").exists() or (root / "model.ubj").exists()
+    loaded.credit_root = None if is_folder else root
+    loaded._pointer = None if is_folder else _pointer_of(root)
     try:
         from ml.serving.credit import load_credit_model
 
-        loaded.credit = load_credit_model(ml_config.credit_artifacts_dir(root))
+        loaded.credit = load_credit_model(root)
     except Exception as exc:  # reported on /healthz and on the pages that need it
         loaded.credit_error = str(exc)
         log.warning("credit model not loaded: %s", exc)
-    _load_vision(loaded, ml_config.vision_artifacts_dir(root),
-                 int(app.config.get("PAD_VISION_THREADS") or 0) or None)
+    if app.config.get("PAD_LOAD_VISION", True):
+        _load_vision(loaded, ml_config.vision_artifacts_dir(_artifacts_root(app)),
+                     int(app.config.get("PAD_VISION_THREADS") or 0) or None)
+    else:
+        loaded.vision_error = "not loaded in this process (PAD_LOAD_VISION is off)"
+    loaded._checked_at = time.monotonic()
     app.extensions["pad_models"] = loaded
 
 
@@ -67,5 +154,7 @@ def _load_vision(loaded: LoadedModels, directory: Path, threads: int | None) -> 
 
 
 def models() -> LoadedModels:
-    """The models of the current app."""
-    return current_app.extensions["pad_models"]
+    """The models of the current app (the credit model as ``CURRENT`` names it now)."""
+    loaded: LoadedModels = current_app.extensions["pad_models"]
+    loaded.refresh_credit()
+    return loaded

@@ -112,4 +112,20 @@ def load_settings(instance_path: Path) -> dict:
         # for a year; "full": the whole bundle of the plotly package, uncompressed, as before
         # (bench/page_load.py's baseline only).
         "PLOTLY_BUNDLE": os.environ.get("PAD_PLOTLY_BUNDLE", "partial"),
+        # The job queue (webapp/jobs): Redis when REDIS_URL is set (several machines), else a
+        # SQLite file beside the database (one machine, no server to run).
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "PAD_QUEUE_FILE": os.environ.get("PAD_QUEUE_FILE") or str(instance_path / "queue.sqlite3"),
+        # The queue's name in Redis (several portals may share one server).
+        "PAD_QUEUE_NAME": os.environ.get("PAD_QUEUE_NAME") or "pad",
+        # This machine's folder for the jobs' temporary files.
+        "PAD_JOBS_DIR": os.environ.get("PAD_JOBS_DIR") or str(instance_path / "jobs"),
+        # A running job's worker beats every lease / 6; a job silent for a lease is dead.
+        "PAD_JOB_LEASE_SECONDS": _int("PAD_JOB_LEASE_SECONDS", 30),
+        # Jobs a worker runs at once (threads), and the processes a re-scoring scores with
+        # (1: the worker alone; more only where the worker has idle cores: bench/rescore.py).
+        "PAD_WORKER_THREADS": _int("PAD_WORKER_THREADS", 2),
+        "PAD_RESCORE_PROCESSES": _int("PAD_RESCORE_PROCESSES", 1),
+        # How often a process looks at artifacts/credit/CURRENT for a new model.
+        "PAD_MODEL_CHECK_SECONDS": _int("PAD_MODEL_CHECK_SECONDS", 1),
     }

@@ -26,7 +26,7 @@ fields an engineered feature reads is not declared by hand but traced from its c
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,7 @@ from .schema import (
     CATEGORICAL_COLUMNS,
     DAYS_EMPLOYED_ANOMALY,
     ID_COLUMN,
+    MISSING_CATEGORIES,
     NUMERIC_COLUMNS,
     TARGET_COLUMN,
     SchemaError,
@@ -236,6 +237,32 @@ def record_to_columns(record: Mapping[str, Any]) -> dict[str, np.ndarray]:
             columns[name] = np.array([value], dtype=object)
         else:
             columns[name] = np.array([np.nan if value is None else value], dtype="float64")
+    return columns
+
+
+def records_to_columns(records: Sequence[Mapping[str, Any]], exclude: Iterable[str] = (),
+                       auxiliary: Iterable[str] = ()) -> dict[str, np.ndarray]:
+    """Many stored applicant records (raw fields, missing ones absent) as columns.
+
+    The batch twin of ``schema.normalise_record`` + :func:`record_to_columns`, for re-scoring
+    a stored portfolio without one model call per applicant: numbers as float64 (absent =
+    NaN), text stripped with ``XNA`` and blanks missing. Where the single-record path refuses
+    a value of the wrong type, this one reads it as missing (stored records were validated
+    when they were written). Fields in ``exclude`` (the protected attributes) are left out.
+    """
+    excluded = set(exclude)
+    names = [c for c in (*NUMERIC_COLUMNS, *CATEGORICAL_COLUMNS, *auxiliary) if c not in excluded]
+    frame = pd.DataFrame.from_records(list(records), columns=names)
+    columns: dict[str, np.ndarray] = {}
+    for name in names:
+        values = frame[name]
+        if name in CATEGORICAL_COLUMNS:
+            text = values.astype(object).str.strip()  # what is not text becomes NaN
+            text = text.where(text.notna() & ~text.isin(MISSING_CATEGORIES), None)
+            columns[name] = text.to_numpy(dtype=object)
+        else:
+            columns[name] = pd.to_numeric(values, errors="coerce").to_numpy(
+                dtype="float64", na_value=np.nan)
     return columns
 
 

@@ -95,3 +95,31 @@ def test_every_revision_goes_down_and_up_one_step(empty_app):
             assert _revision() == revision
         db.engine.dispose()
 
+
+
+def test_browser_imports_of_0002_become_jobs(empty_app):
+    """0006 carries the ``import_jobs`` rows into ``jobs``; one still pending or running was
+    lost with its web worker's thread, so it arrives failed."""
+    app = empty_app("import_jobs")
+    with app.app_context():
+        flask_migrate.upgrade(revision="0003")
+        with db.engine.begin() as connection:
+            for status, message in (("done", None), ("running", None),
+                                    ("failed", "line 3: bad")):
+                connection.execute(text(
+                    "INSERT INTO import_jobs (filename, stored_as, total, done, status, "
+                    "message, created_by, created_at) VALUES (:f, 'x.csv', 10, 4, :s, :m, "
+                    "'admin@example.com', CURRENT_TIMESTAMP)"),
+                    {"f": f"{status}.csv", "s": status, "m": message})
+        flask_migrate.upgrade(revision="0006")
+        with db.engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT kind, status, total, done, message, params FROM jobs ORDER BY id")).all()
+        assert [(r.kind, r.status, r.total, r.done) for r in rows] == [
+            ("import", "done", 10, 4), ("import", "failed", 10, 4), ("import", "failed", 10, 4)]
+        assert "interrupted" in rows[1].message and rows[2].message == "line 3: bad"
+        assert '"filename": "running.csv"' in rows[1].params
+        flask_migrate.downgrade(revision="0003")
+        with db.engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM import_jobs")) == 3
+        db.engine.dispose()

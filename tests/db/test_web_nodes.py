@@ -92,3 +92,25 @@ def test_without_a_trusted_proxy_a_forged_header_does_not_escape_the_limit(node_
     for attempt in range(5):
         _login(browser, email, WRONG, f"198.51.100.{10 + attempt}")
     assert _login(browser, email, password, "198.51.100.99").status_code == 429
+
+
+def test_in_one_process_with_threads_the_login_limit_counts_every_attempt(app, user_emails):
+    """``make run``: one gunicorn process with threads and the in-memory limiter. Twenty
+    failed attempts at once from one address: exactly ten are answered, ten refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    address = f"10.{random.randrange(256)}.{random.randrange(256)}.9"
+
+    def attempt(_: int) -> int:
+        return app.test_client().post("/login", data={"email": user_emails["advisor"],
+                                                      "password": WRONG},
+                                      environ_base={"REMOTE_ADDR": address}).status_code
+
+    csrf = app.config.get("WTF_CSRF_ENABLED", True)
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            codes = list(pool.map(attempt, range(20)))
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = csrf
+    assert sorted(codes) == [401] * 10 + [429] * 10

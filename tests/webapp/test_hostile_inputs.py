@@ -14,6 +14,7 @@ import itertools
 from collections import Counter
 
 import pytest
+from sqlalchemy import delete, func, select
 
 from tests.webapp import hostile
 
@@ -109,11 +110,19 @@ def probe(app, targets, vision_stub, csrf_token_for):
     from webapp.accounts.models import User
     from webapp.accounts.sessions import session_values
     from webapp.extensions import db
+    from webapp.jobs.models import Job
+    from webapp.jobs.queue import job_queue
 
     _valid, admin_id = targets
     config = {"PAD_VISION_GLOBAL_RATE_LIMIT": "100000 per minute"}
     saved = {key: app.config[key] for key in config}
     app.config.update(config)
+    # The jobs a hostile post starts are recorded and wait for a worker, as on a server
+    # whose worker is busy: a valid "train" post must not train a model in the test.
+    queue = job_queue(app)
+    queue.enqueue = lambda job_id: None
+    with app.app_context():
+        last_job = db.session.scalar(select(func.max(Job.id))) or 0
     cache: dict[str, tuple] = {}
 
     def browsers(role: str):
@@ -132,6 +141,10 @@ def probe(app, targets, vision_stub, csrf_token_for):
     with app.app_context():
         yield Probe(app, db.engine, browsers)
     app.config.update(saved)
+    del queue.enqueue  # the class's method again
+    with app.app_context():  # the waiting jobs would hold back the next tests' jobs
+        db.session.execute(delete(Job).where(Job.id > last_job))
+        db.session.commit()
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """``/admin/``: the administration home, for admins only; each resource has its own module
-(clients, import, users, decision records, reviews), registered on the same blueprint."""
+(clients, import, jobs, users, decision records, reviews), registered on the same blueprint."""
 
 from __future__ import annotations
 
@@ -26,4 +26,4 @@ def index():
                            pending_reviews=pending, record_count=record_count)
 
 
-from . import clients, imports, records, reviews, users  # noqa: E402,F401  (their views)
+from . import clients, imports, jobs, records, reviews, users  # noqa: E402,F401  (their views)

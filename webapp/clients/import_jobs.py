@@ -1,20 +1,15 @@
-"""The CSV import from the browser: a preview with a row-by-row error report, then the
-import itself as a background job whose progress a self-polling partial shows.
+"""The CSV import from the browser, first step: a preview with a row-by-row error report.
 
 The validation is the import service's own (``importing.read_applications``: columns,
 types, duplicates, ranges; then the IDs already stored). When the file fails it, the rows are
 checked one by one with the same rules (``validation.check_record``) to list every bad row
-(up to :data:`MAX_REPORTED`), so that the user can fix them all at once. The import
-(``importing.import_applications``) is all or nothing: the job commits once at the end.
+(up to :data:`MAX_REPORTED`), so that the user can fix them all at once. The import itself is
+a job on the queue (``webapp.jobs.imports``): all or nothing, written in chunks.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +19,12 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ml.credit.schema import APPLICATION_COLUMNS, CATEGORICAL_COLUMNS, ID_COLUMN
-from ml.serving.credit import CreditModel
 
 from ..inputs import MAX_SK_ID_CURR
-from .importing import ImportFileError, existing_ids, import_applications, read_applications
-from .models import ImportJob
+from .importing import ImportFileError, existing_ids, read_applications
 from .validation import check_record
 
-log = logging.getLogger(__name__)
 MAX_REPORTED = 200
-#: A failed job's message when the cause is ours, not the file's (the page translates it).
-INTERNAL_FAILURE = "internal error"
 PREVIEW_ROWS = 5
 PREVIEW_COLUMNS = (ID_COLUMN, "NAME_CONTRACT_TYPE", "AMT_INCOME_TOTAL", "AMT_CREDIT",
                    "AMT_ANNUITY", "DAYS_BIRTH")
@@ -189,85 +179,3 @@ def _whole_number(text: str) -> int | None:
     if not np.isfinite(value) or value != round(value) or abs(value) > MAX_SK_ID_CURR:
         return None
     return int(value)
-
-
-# --- the background job -------------------------------------------------------------------
-
-_progress: dict[int, int] = {}
-_threads: dict[int, threading.Thread] = {}
-_lock = threading.Lock()
-
-
-def create_job(session: Session, filename: str, stored: Path, rows: int,
-               created_by: str) -> ImportJob:
-    """Record a pending import job (the caller commits, then calls :func:`start_job`)."""
-    job = ImportJob(filename=filename[:200], stored_as=stored.name, total=rows, done=0,
-                    status="pending", created_by=created_by[:254])
-    session.add(job)
-    return job
-
-
-def progress_of(job: ImportJob) -> int:
-    """Rows written so far (live while this process runs the job, else from the row)."""
-    with _lock:
-        return _progress.get(job.id, job.done)
-
-
-def start_job(run_in_app_context: Callable[[Callable[[], None]], None], job_id: int,
-              folder: Path, model: CreditModel | None,
-              session_factory: Callable[[], Session]) -> None:
-    """Run the import in a thread. ``run_in_app_context(fn)`` calls ``fn`` in an app context."""
-
-    def work() -> None:
-        run_in_app_context(lambda: _run(job_id, folder, model, session_factory()))
-
-    thread = threading.Thread(target=work, name=f"import-job-{job_id}", daemon=True)
-    with _lock:
-        _threads[job_id] = thread
-        _progress[job_id] = 0
-    thread.start()
-
-
-def wait_for(job_id: int, timeout: float = 60) -> None:
-    """Block until the job's thread ends (tests, and a clean shutdown)."""
-    with _lock:
-        thread = _threads.get(job_id)
-    if thread is not None:
-        thread.join(timeout)
-
-
-def _run(job_id: int, folder: Path, model: CreditModel | None, session: Session) -> None:
-    job = session.get(ImportJob, job_id)
-    if job is None:
-        return
-    path = folder / job.stored_as
-    job.status = "running"
-    session.commit()
-
-    def advance(rows: int) -> None:
-        with _lock:
-            _progress[job_id] = _progress.get(job_id, 0) + rows
-
-    try:
-        report = import_applications(session, path, model, progress=advance)
-        session.commit()
-    except ImportFileError as exc:
-        session.rollback()
-        job = session.get(ImportJob, job_id)
-        job.status, job.message = "failed", str(exc).replace(str(path), job.filename)
-    except Exception:  # noqa: BLE001 - the job must end in a visible state
-        # The details (SQL, paths) go to the log, never to the page.
-        log.exception("import job %s failed", job_id)
-        session.rollback()
-        job = session.get(ImportJob, job_id)
-        job.status, job.message = "failed", INTERNAL_FAILURE
-    else:
-        job = session.get(ImportJob, job_id)
-        job.status, job.done = "done", report.inserted
-        job.message = report.model_version
-    job.finished_at = datetime.now(UTC)
-    session.commit()
-    session.close()
-    path.unlink(missing_ok=True)
-    with _lock:
-        _progress.pop(job_id, None)

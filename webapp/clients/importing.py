@@ -3,14 +3,16 @@
 The file is read and validated in full first (types, duplicates, plausible ranges, IDs
 already in the database): the first problem is reported with its line and column and nothing
 is written. The applications are then scored in one batch by the credit model (when one is
-loaded; the version is recorded beside each score) and inserted in chunks inside the caller's
-transaction, which the caller commits (all or nothing).
+loaded; the version is recorded beside each score). :func:`import_applications` then inserts
+them in chunks inside the caller's transaction, which the caller commits (all or nothing); the
+browser's import job stages them in short transactions and publishes them in one statement
+instead (``webapp.clients.staging``), so that it never holds the write lock for long.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -96,15 +98,27 @@ def client_rows(frame: pd.DataFrame, probabilities: np.ndarray | None,
         yield row
 
 
-def import_applications(session: Session, path: Path, model: CreditModel | None, *,
-                        if_empty: bool = False,
-                        progress: Callable[[int], Any] | None = None) -> ImportReport:
-    """Import ``path`` into the caller's transaction (flushed, not committed): the caller
-    commits, or rolls back when this raises."""
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class PreparedImport:
+    """A file read, validated, checked against the stored IDs and scored: nothing written."""
+
+    frame: pd.DataFrame
+    probabilities: np.ndarray | None
+    decisions: list[str] | None
+    model_version: str | None
+
+    def rows(self, source: str) -> Iterable[dict[str, Any]]:
+        """The client rows to write, built lazily (see :func:`client_rows`)."""
+        return client_rows(self.frame, self.probabilities, self.decisions, self.model_version,
+                           source)
+
+
+def prepare_import(session: Session, path: Path, model: CreditModel | None) -> PreparedImport:
+    """Read and validate ``path``, refuse IDs already stored, score every row (no write).
+
+    Raises :class:`ImportFileError` naming the first problem's line and column.
+    """
     path = Path(path)
-    if if_empty and session.scalar(select(func.count()).select_from(Client)):
-        return ImportReport(path, 0, True, None, time.perf_counter() - started)
     frame = read_applications(path)
     if "TARGET" in frame:
         frame = frame.drop(columns=["TARGET"])
@@ -120,20 +134,42 @@ def import_applications(session: Session, path: Path, model: CreditModel | None,
     if model is not None:
         probabilities, decisions = score_applications(model, frame)
         version = str(model.version)
-    source = f"import:{path.name}"[:200]
-    inserted = 0
+    return PreparedImport(frame, probabilities, decisions, version)
+
+
+def import_source(path: Path) -> str:
+    """The ``source`` recorded on the clients of an import."""
+    return f"import:{Path(path).name}"[:200]
+
+
+def chunks(rows: Iterable[dict[str, Any]], size: int = CHUNK_SIZE) -> Iterator[list[dict]]:
+    """``rows`` in lists of ``size``."""
     batch: list[dict[str, Any]] = []
-    for row in client_rows(frame, probabilities, decisions, version, source):
+    for row in rows:
         batch.append(row)
-        if len(batch) >= CHUNK_SIZE:
-            session.execute(insert(Client), batch)
-            inserted += len(batch)
-            if progress:
-                progress(len(batch))
+        if len(batch) >= size:
+            yield batch
             batch = []
     if batch:
+        yield batch
+
+
+def import_applications(session: Session, path: Path, model: CreditModel | None, *,
+                        if_empty: bool = False,
+                        progress: Callable[[int], Any] | None = None) -> ImportReport:
+    """Import ``path`` into the caller's transaction (flushed, not committed): the caller
+    commits, or rolls back when this raises. One transaction: for the command line and the
+    tests; the browser's import job writes in chunks (``webapp.jobs.imports``)."""
+    started = time.perf_counter()
+    path = Path(path)
+    if if_empty and session.scalar(select(func.count()).select_from(Client)):
+        return ImportReport(path, 0, True, None, time.perf_counter() - started)
+    prepared = prepare_import(session, path, model)
+    inserted = 0
+    for batch in chunks(prepared.rows(import_source(path))):
         session.execute(insert(Client), batch)
         inserted += len(batch)
         if progress:
             progress(len(batch))
-    return ImportReport(path, inserted, False, version, time.perf_counter() - started)
+    return ImportReport(path, inserted, False, prepared.model_version,
+                        time.perf_counter() - started)

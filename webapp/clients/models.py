@@ -1,6 +1,6 @@
 """The client records: applications awaiting a decision, their saved versions, the decision
 records (an append-only trace of every explanation shown), the human reviews applicants asked
-for, and the CSV imports started from the browser.
+for, and the staging table a CSV import fills before it publishes its rows in one step.
 
 An application is identified by Home Credit's ``SK_ID_CURR``. The descriptive fields the list
 filters on and the identity card shows are columns; the full raw application (121 Kaggle
@@ -206,22 +206,31 @@ class Review(db.Model):
         return self.status == "pending"
 
 
-class ImportJob(db.Model):
-    """A CSV import started from the browser, run in the background; its page polls it."""
+class StagedClient(db.Model):
+    """A row of a CSV import being written: the import fills this table in short transactions
+    (one per chunk), then publishes its whole batch into ``clients`` in one statement
+    (``webapp.clients.staging``), so that readers and writers wait milliseconds, not the
+    import's duration. ``batch`` names the import; rows left by a failed one are removed."""
 
-    __tablename__ = "import_jobs"
-    __table_args__ = (
-        CheckConstraint("status IN ('pending', 'running', 'done', 'failed')",
-                        name="ck_import_jobs_status"),
-    )
+    __tablename__ = "clients_staging"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    filename: Mapped[str] = mapped_column(String(200))
-    stored_as: Mapped[str] = mapped_column(String(200))
-    total: Mapped[int] = mapped_column(Integer)
-    done: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(12), default="pending")
-    message: Mapped[str | None] = mapped_column(Text)
-    created_by: Mapped[str] = mapped_column(String(254))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    batch: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sk_id_curr: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    contract_type: Mapped[str | None] = mapped_column(String(32))
+    gender: Mapped[str | None] = mapped_column(String(8))
+    income_type: Mapped[str | None] = mapped_column(String(32))
+    education: Mapped[str | None] = mapped_column(String(48))
+    family_status: Mapped[str | None] = mapped_column(String(32))
+    housing_type: Mapped[str | None] = mapped_column(String(32))
+    children: Mapped[int | None] = mapped_column(Integer)
+    income_total: Mapped[float | None] = mapped_column(Float)
+    credit_amount: Mapped[float | None] = mapped_column(Float)
+    annuity: Mapped[float | None] = mapped_column(Float)
+    goods_price: Mapped[float | None] = mapped_column(Float)
+    days_birth: Mapped[int | None] = mapped_column(Integer)
+    raw_record: Mapped[bytes] = mapped_column(LargeBinary)
+    probability: Mapped[float | None] = mapped_column(Float)
+    decision: Mapped[str | None] = mapped_column(String(8))
+    model_version: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

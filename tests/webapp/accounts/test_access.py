@@ -73,7 +73,10 @@ MATRIX = {
                             _admin_gets(409)),
     "admin.import_upload": ("GET", "/admin/import", None, ADMIN_ONLY),
     "admin.import_confirm": ("POST", "/admin/import/" + "0" * 32, {}, _admin_gets(410)),
-    "admin.import_job": ("GET", "/admin/import/jobs/999999", None, _admin_gets(404)),
+    "admin.jobs": ("GET", "/admin/jobs", None, ADMIN_ONLY),
+    "admin.job": ("GET", "/admin/jobs/999999", None, _admin_gets(404)),
+    "admin.jobs_rescore": ("POST", "/admin/jobs/rescore", {}, _admin_gets(303)),
+    "admin.jobs_train": ("POST", "/admin/jobs/train", {}, _admin_gets(422)),  # unconfirmed
     "admin.records": ("GET", "/admin/records", None, ADMIN_ONLY),
     "admin.records_csv": ("GET", "/admin/records.csv?sk_id_curr=1", None, ADMIN_ONLY),
     "admin.reviews": ("GET", "/admin/reviews", None, ADMIN_ONLY),

@@ -185,20 +185,21 @@ def test_the_records_csv_names_its_charset_once(admin_browser):
 
 def test_a_failed_import_job_shows_no_sql(app, db, admin_browser, monkeypatch, tmp_path,
                                           one_row):
-    from webapp.clients import import_jobs
+    from webapp.jobs import imports
+    from webapp.jobs.queue import dispatch
 
     def broken(*args, **kwargs):
         raise RuntimeError("(sqlite3.OperationalError) no such table: clients [SQL: INSERT]")
 
-    monkeypatch.setattr(import_jobs, "import_applications", broken)
+    monkeypatch.setattr(imports, "prepare_import", broken)
     path = tmp_path / "job.csv"
     one_row.to_csv(path, index=False)
-    job = import_jobs.create_job(db.session, "job.csv", path, 1, "admin@example.com")
-    db.session.commit()
+    upload = imports.store_upload(db.session, "f" * 32, "job.csv", path, 1, "admin@example.com")
+    job = imports.record_import(db.session, upload, "admin@example.com")
+    dispatch(db.session, job)  # the session app runs jobs at once
     job_id = job.id
-    import_jobs._run(job_id, tmp_path, None, db.session)
     admin, _ = admin_browser
-    html = admin.get(f"/admin/import/jobs/{job_id}").get_data(as_text=True)
+    html = admin.get(f"/admin/jobs/{job_id}").get_data(as_text=True)
     assert "erreur interne" in html and "SQL" not in html and "sqlite3" not in html
 
 
