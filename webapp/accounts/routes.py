@@ -3,16 +3,15 @@ switch.
 
 Failed sign-ins are limited per account (brute force on one person, from any address) and
 per address with a higher ceiling (colleagues behind one office address do not lock each
-other out); only failures count, so a right password is never refused for others' mistakes
-made from the same address.
+other out); only failures stay counted (:mod:`.throttle`: a burst of attempts at once gets
+exactly the limit's answers), so a right password never uses up a slot.
 """
 
 from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
-    current_app,
+    abort,
     flash,
     redirect,
     render_template,
@@ -23,23 +22,16 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
-from ..extensions import db, limiter
+from ..extensions import db
 from ..i18n import LANGUAGES
 from .access import public, roles_required, safe_next
 from .forms import LoginForm, PasswordChangeForm
 from .passwords import password_message
 from .service import AccountError, authenticate, change_own_password, normalise_email
 from .sessions import end_all_sessions, start_session
+from .throttle import take
 
 bp = Blueprint("accounts", __name__)
-
-
-def _account_limit() -> str:
-    return current_app.config["PAD_LOGIN_ACCOUNT_RATE_LIMIT"]
-
-
-def _address_limit() -> str:
-    return current_app.config["PAD_LOGIN_ADDRESS_RATE_LIMIT"]
 
 
 def _account_key() -> str:
@@ -49,24 +41,24 @@ def _account_key() -> str:
     return "account:" + normalise_email(request.form.get("email", ""))[:254]
 
 
-def _failed(response: Response) -> bool:
-    """Only failed attempts count against the limits."""
-    return response.status_code in (400, 401, 422)
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_address_limit, methods=["POST"], deduct_when=_failed)
 @public
 def login():
-    """Sign in with e-mail and password; a failed attempt says so without telling which."""
+    """Sign in with e-mail and password; a failed attempt says so without telling which.
+
+    Failed attempts are limited per account and per address (:mod:`.throttle`)."""
     if current_user.is_authenticated:
         return redirect(url_for("clients.search"))
+    attempt = take(_account_key()) if request.method == "POST" else None
+    if attempt is not None and attempt.refused:
+        abort(429)
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data or "", form.password.data or "")
         if user is not None:
+            assert attempt is not None
+            attempt.give_back()  # a success is not a failed attempt
             start_session(user)  # a fresh session on every sign-in
             db.session.commit()
             target = safe_next(request.args.get("next")) or url_for("clients.search")
@@ -96,11 +88,14 @@ def logout():
 
 
 @bp.route("/compte/mot-de-passe", methods=["GET", "POST"])
-@limiter.limit(_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed)
 @roles_required()
 def password():
     """Change my password: the current one, then the new one twice. Every other session of
-    mine ends; this browser stays signed in with a fresh session."""
+    mine ends; this browser stays signed in with a fresh session. Wrong attempts count
+    against the account's sign-in limit (the current password is a password guess)."""
+    attempt = take(_account_key(), with_address=False) if request.method == "POST" else None
+    if attempt is not None and attempt.refused:
+        abort(429)
     form = PasswordChangeForm()
     status = 200
     if form.validate_on_submit():
@@ -116,6 +111,8 @@ def password():
                             if exc.code == "same_password" else password_message(exc.code)]
             status = 422
         else:
+            assert attempt is not None
+            attempt.give_back()
             start_session(user)
             flash(_("Mot de passe changé. Vos autres sessions sont fermées."), "info")
             return redirect(url_for("clients.search"), code=303)
