@@ -34,6 +34,7 @@ PAGES = [
     ("admin-records", "admin", "/admin/records"),
     ("admin-reviews", "admin", "/admin/reviews"),
     ("admin-import", "admin", "/admin/import"),
+    ("admin-jobs", "admin", "/admin/jobs"),
 ]
 
 
@@ -53,6 +54,25 @@ def draft(app, seeded_ids_module, user_emails):
         created = create_draft(db.session, record, author)
         db.session.commit()
         return created.id
+
+
+@pytest.fixture(scope="module")
+def finished_job(app, user_emails):
+    """A finished re-scoring with its long model name and message, so that the jobs page
+    has a full row to fit on a phone."""
+    from webapp.extensions import db
+    from webapp.jobs.messages import message
+    from webapp.jobs.models import Job
+    from webapp.jobs.runner import now
+
+    with app.app_context():
+        version = "credit-20261202-081634-3c7b473e"
+        job = Job(kind="rescore", status="done", total=1200, done=1200, model_version=version,
+                  created_by=user_emails["admin"], started_at=now(), finished_at=now(),
+                  message=message("rescored", scored=1200, version=version))
+        db.session.add(job)
+        db.session.commit()
+        return job.id
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +97,7 @@ def _fresh_login_limit(app):
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_every_page_draws_every_chart_and_fits_the_screen(browser, live_server, app, user_emails,
                                                           password, seeded_ids_module, draft,
-                                                          lang, width):
+                                                          finished_job, lang, width):
     standins.install_stub_models(app)
     height = 900 if width > 600 else 844
     tabs = {}
