@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from webapp.accounts.models import User
 
+pytestmark = pytest.mark.db  # run on PostgreSQL too (scripts/test.sh)
+
 TRIALS = 20
 BARRIER_SECONDS = 3
 
