@@ -20,7 +20,8 @@ import ml.vision  # noqa: F401  (sets KERAS_BACKEND before keras is imported)
 from ml.serving.vision import create_session  # noqa: E402  (the one the web app uses)
 from ml.vision.train import to_numpy  # noqa: E402
 
-OUTPUT_NAMES = {"vit": ["probabilities", "rollout"], "efficientnet": ["probabilities", "cam"]}
+OUTPUT_NAMES = {"vit": ["probabilities", "rollout"],
+                "efficientnet": ["probabilities", "cam", "features"]}
 
 
 def export_onnx(model: keras.Model, path: Path, output_names: list[str],

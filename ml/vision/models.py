@@ -4,9 +4,10 @@ Each classifier is split at a cut point: a frozen *trunk* whose output is cached
 photo, and a trainable *top* (the last blocks and the head). Both share layer objects with
 the full *inference* model, so training the top trains the model that is exported.
 
-Inference models take raw RGB 0..255 NHWC photos (224 px) and return two outputs:
-class probabilities and a saliency map (ViT: attention rollout 16×16; EfficientNet:
-class activation maps 7×7×classes, from the last feature map and the linear head).
+Inference models take raw RGB 0..255 NHWC photos (224 px) and return class probabilities
+and a saliency map (ViT: attention rollout 16×16; EfficientNet: class activation maps
+7×7×classes, from the last feature map and the linear head); the EfficientNet also returns
+its pooled features (1280), for the uncertainty rule's distance to the training photos.
 """
 
 from __future__ import annotations
@@ -124,9 +125,13 @@ def efficientnet_classifier(n_classes: int, cut: int = 11, dropout: float = 0.2,
     head_in = keras.Input((efficientnet.FEATURE_CHANNELS,), name="pooled")
     head_model = keras.Model(head_in, {"label": head(drop(head_in))}, name="efficientnet_head")
     features = top_features(trunk.output)
-    probabilities = layers.Softmax(name="probabilities")(head(pool(features)))
+    pooled_output = pool(features)
+    probabilities = layers.Softmax(name="probabilities")(head(pooled_output))
     cam = ClassActivationMap(head, name="cam")(features)
-    inference = keras.Model(trunk.input, [probabilities, cam], name="efficientnet_classifier")
+    # The pooled features are a third output: the uncertainty rule measures how far a photo
+    # lies from the training photos in that space.
+    inference = keras.Model(trunk.input, [probabilities, cam, pooled_output],
+                            name="efficientnet_classifier")
     if load_weights and not fused:
         efficientnet.load_imagenet_weights([trunk, top_features],
                                            efficientnet.torch_state_dict())
@@ -134,6 +139,15 @@ def efficientnet_classifier(n_classes: int, cut: int = 11, dropout: float = 0.2,
         if isinstance(layer, layers.BatchNormalization):
             layer.trainable = False
     return Classifier(trunk, top, inference, pooled, head_model)
+
+
+def linear_head(width: int, n_classes: int, dropout: float = 0.2) -> keras.Model:
+    """A fresh dropout + linear head on pooled features, shaped like a classifier's ``head``
+    (its weights can be copied into the classifier's with ``set_weights``)."""
+    pooled = keras.Input((width,), name="pooled")
+    logits = layers.Dense(n_classes, name="classifier")(
+        layers.Dropout(dropout, name="head_dropout")(pooled))
+    return keras.Model(pooled, {"label": logits}, name="linear_head")
 
 
 @keras.saving.register_keras_serializable(package="pad_vision")
@@ -145,9 +159,9 @@ class Mirror(layers.Layer):
 
 
 def with_mirror_tta(inference: keras.Model) -> keras.Model:
-    """Average the probabilities on the photo and its mirror; saliency from the photo."""
+    """Average the probabilities on the photo and its mirror; other outputs from the photo."""
     image = keras.Input(tuple(inference.input.shape[1:]), name="image")
-    probabilities, saliency = inference(image)
-    mirrored, _ = inference(Mirror(name="mirror")(image))
+    probabilities, *others = inference(image)
+    mirrored = inference(Mirror(name="mirror")(image))[0]
     averaged = layers.Average(name="tta_probabilities")([probabilities, mirrored])
-    return keras.Model(image, [averaged, saliency], name=f"{inference.name}_tta")
+    return keras.Model(image, [averaged, *others], name=f"{inference.name}_tta")
