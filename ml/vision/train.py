@@ -1,14 +1,16 @@
 """Train both classifiers on cached trunk outputs, step by step, and record what each bought.
 
 The expensive part of both networks (EfficientNet blocks 0–10, ViT blocks 0–9) stays
-frozen: its output is computed once per photo (and once for its mirror image, the cheap
-augmentation) and cached in memory. Only the top blocks and the heads are trained, which
-makes the default run fit on two CPU cores in a few minutes. ``--fine-tune`` then trains
-more blocks end to end on photos with Keras' own augmentation layers (see ``finetune``).
+frozen: its output is computed once per photo and per training view (the mirror image,
+then random views from Keras' augmentation layers, :mod:`ml.vision.augment`) and cached in
+memory. Only the top blocks and the heads are trained, which makes the default run fit on
+two CPU cores in a few minutes. ``--fine-tune`` also trains the EfficientNet's top blocks
+(11-15) and doubles the ViT's fine-tuning epochs.
 
-The ViT is trained in measured steps (frozen head, distillation of the EfficientNet into
-the head, top blocks trained, mirror views, DeiT distillation token, flip test-time
-augmentation); the validation accuracy picks the recipe, the test split only reports.
+The steps themselves (:mod:`ml.vision.steps`, :mod:`ml.vision.steps_vit`) are measured one
+by one: linear probes, heads, extra views, the ViT's top blocks with DeiT's distillation
+token, flip test-time augmentation; the validation accuracy picks the recipe, the test
+split only reports.
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ class TopConfig:
     head_epochs: int = 40
     vit_epochs: int = 4
     vit_head_epochs: int = 2
+    #: Random views per training photo (besides its mirror), cached through both trunks.
+    random_views: int = 2
+    #: How many of the extra views (mirror first) the ViT trains on.
+    vit_views: int = 3
+    #: ``False``: the ViT trains on the photos alone (no extra view), whatever ``vit_views``.
     vit_mirror: bool = True
     patience: int = 10
     batch_size: int = 32
@@ -54,12 +61,12 @@ class TopConfig:
 
 
 def prepare_configuration() -> TopConfig:
-    """The lighter settings of ``prepare`` (``make run``): no mirrored ViT views, 3 epochs.
+    """The lighter settings of ``prepare`` (``make run``), within its 10 minutes on two cores.
 
-    It skips the ViT's 658 mirrored photos (a minute of caching and half the fine-tuning)
-    so that a first ``make run`` stays within its time budget on two cores.
+    The same recipe as ``train`` with fewer views and epochs for the ViT (its trunk pass
+    and its fine-tuning are most of the time).
     """
-    return TopConfig(vit_mirror=False, vit_epochs=3)
+    return TopConfig(random_views=2, vit_views=2, vit_epochs=2)
 
 
 def tuned_configuration(top: TopConfig | None = None) -> dict:
