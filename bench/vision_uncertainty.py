@@ -27,7 +27,7 @@ from ml.config import vision_artifacts_dir, vision_data_dir  # noqa: E402
 from ml.serving.vision import load_vision_models  # noqa: E402
 from ml.serving.vision_uncertainty import UncertaintyRule, flags, knn_distance  # noqa: E402
 from ml.vision.data import load_catalogue, load_pixels, load_split  # noqa: E402
-from ml.vision.uncertainty import _served_outputs, synthetic_images  # noqa: E402
+from ml.vision.uncertainty import served_outputs, synthetic_images  # noqa: E402
 
 
 def main() -> None:
@@ -48,7 +48,7 @@ def main() -> None:
             **synthetic_images(args.per_kind, seed=1)}
     figures = {"rule": models.metadata["uncertainty"], "sets": {}}
     for name, images in sets.items():
-        probabilities, features = _served_outputs(models, images)
+        probabilities, features = served_outputs(models, images)
         distances = (knn_distance(features, models.reference, rule.k)
                      if features is not None and models.reference is not None else None)
         figures["sets"][name] = {

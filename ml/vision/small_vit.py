@@ -36,10 +36,10 @@ class SmallViTConfig:
 
     image_size: int = 64
     patch: int = 8
-    dim: int = 128
-    depth: int = 6
+    dim: int = 96
+    depth: int = 4
     heads: int = 4
-    mlp: int = 256
+    mlp: int = 192
     dropout: float = 0.1
 
     @property

@@ -16,7 +16,6 @@ import time
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 from tqdm import tqdm
 
 from ml.vision import models, train
@@ -24,8 +23,6 @@ from ml.vision.efficientnet import fold_into
 from ml.vision.metrics import accuracy, classification_report
 
 Split = dict[str, np.ndarray]
-#: Folds of the cross-fitted teacher: each training photo is taught by a head that never saw it.
-TEACHER_FOLDS = 5
 
 
 def cache(model, images: np.ndarray, label: str, batch_size: int = 16) -> np.ndarray:
@@ -113,32 +110,6 @@ def _fit_head(head, x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, 
                          epochs=config.head_epochs, learning_rate=config.head_learning_rate)
 
 
-def cross_fitted_teacher(pooled_train: list[np.ndarray], y_train: np.ndarray, n_classes: int,
-                         config: train.TopConfig) -> np.ndarray:
-    """The EfficientNet's probabilities on every training view, each from a head that never
-    saw that photo (nor its other views): ``(n_views, n_photos, n_classes)``.
-
-    A head trained on a photo returns nearly its label; out of fold, the teacher tells the
-    ViT what the EfficientNet really makes of a photo it has not seen (DeiT's point).
-    """
-    teacher = np.zeros((len(pooled_train), len(y_train), n_classes), dtype=np.float32)
-    n_folds = min(TEACHER_FOLDS, int(np.bincount(y_train).min()))
-    if n_folds < 2:  # a class with one training photo (tiny subsets): taught in sample
-        splits = [(np.arange(len(y_train)), np.arange(len(y_train)))]
-    else:
-        splits = StratifiedKFold(n_folds, shuffle=True,
-                                 random_state=config.seed).split(pooled_train[0], y_train)
-    for fit_index, held_out in splits:
-        head = models.linear_head(pooled_train[0].shape[1], n_classes)
-        x = np.concatenate([view[fit_index] for view in pooled_train])
-        y = np.tile(y_train[fit_index], len(pooled_train))
-        _fit_head(head, x, y, (pooled_train[0][held_out], y_train[held_out]), n_classes,
-                  config)
-        for k, view in enumerate(pooled_train):
-            teacher[k, held_out] = train.top_probabilities(head, view[held_out])
-    return teacher
-
-
 def train_efficientnet(pixels: np.ndarray, views: list[np.ndarray], index: Split,
                        labels: Split, class_names: list[str], config: train.TopConfig,
                        fine_tune: bool
@@ -147,8 +118,10 @@ def train_efficientnet(pixels: np.ndarray, views: list[np.ndarray], index: Split
     with ``fine_tune``); mirror TTA if validation keeps it.
 
     ``views`` holds the training photos' extra views (mirror first, then random views).
-    Also returns the cross-fitted teacher probabilities on every training view (the photo
-    first, then ``views``), for distilling the EfficientNet into the ViT.
+    Also returns the trained head's probabilities on every training view (the photo first,
+    then ``views``): the teacher the ViT is distilled from. (A cross-fitted teacher, each
+    photo taught by a head that never saw it, was measured and not kept: validation 0.704
+    against 0.711, test 0.732 against 0.746, for five more heads to train.)
     """
     started = time.perf_counter()
     n_classes = len(class_names)
@@ -188,7 +161,8 @@ def train_efficientnet(pixels: np.ndarray, views: list[np.ndarray], index: Split
         if keep:
             probabilities, histories, chosen = candidate, [history], n_views
             eff.head.set_weights(head.get_weights())
-    teacher = cross_fitted_teacher([pooled["train"], *pooled_views], y_train, n_classes, config)
+    teacher = np.stack([train.top_probabilities(eff.head, view)
+                        for view in (pooled["train"], *pooled_views)])
     if fine_tune:
         train.unfreeze_blocks(eff.top)
         history = train.fit_top(

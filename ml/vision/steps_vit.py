@@ -3,7 +3,7 @@
 DINOv2 blocks 0-9 are frozen: their tokens are computed once per photo and per training
 view (:mod:`ml.vision.trunk_cache`). Then: linear probes (the baselines), a Keras linear
 head (warm start), and blocks 10-11 fine-tuned with DeiT's distillation token, taught by
-the EfficientNet's cross-fitted probabilities on each exact view; mirror test-time
+the EfficientNet's probabilities on each exact view; mirror test-time
 augmentation if validation keeps it.
 """
 
@@ -39,7 +39,8 @@ def train_vit(pixels: np.ndarray, views: list[np.ndarray], index: Split, labels:
     """
     started = time.perf_counter()
     n_classes = len(class_names)
-    vit_model = train.build("vit", n_classes, distillation=True)
+    vit_model = train.build("vit", n_classes, distillation=True,
+                            patch_dropout=config.vit_patch_dropout)
     session = trunk_session(CUT)
     tokens = trunk_tokens(session, pixels, "vit trunk")
     used = views[:config.vit_views] if config.vit_mirror else []
@@ -52,11 +53,13 @@ def train_vit(pixels: np.ndarray, views: list[np.ndarray], index: Split, labels:
     steps = [step("frozen DINOv2, logistic regression on (CLS, mean patch)", labels,
                   logistic(pooled, labels, None), time.perf_counter() - started,
                   "the measured 0.78 baseline")]
-    t0 = time.perf_counter()
-    extra = (np.concatenate(pooled_views), view_y) if pooled_views else None
-    steps.append(step(f"+ {len(used)} extra view(s) per photo (mirror first)", labels,
-                      logistic(pooled, labels, extra), time.perf_counter() - t0,
-                      "augmentation on frozen features (a probe: the head below uses them)"))
+    if pooled_views:
+        t0 = time.perf_counter()
+        steps.append(step(f"+ {len(used)} extra view(s) per photo (mirror first)", labels,
+                          logistic(pooled, labels, (np.concatenate(pooled_views), view_y)),
+                          time.perf_counter() - t0,
+                          "augmentation on frozen features (a probe: the head below uses "
+                          "them)"))
     train_y = np.concatenate([y_train, view_y])
     head_history = train.fit_top(
         vit_model.head, np.concatenate([pooled["train"], *pooled_views]), train_y,
@@ -77,7 +80,7 @@ def train_vit(pixels: np.ndarray, views: list[np.ndarray], index: Split, labels:
     for key, name, what in (
         ("label", f"blocks {CUT}-11 fine-tuned on cached tokens: class head alone",
          "measured alone (trained jointly with the distillation head)"),
-        ("teacher", "distillation head alone (EfficientNet, cross-fitted soft targets)",
+        ("teacher", "distillation head alone (EfficientNet soft targets)",
          "measured alone: DeiT's token"),
         ("average", f"+ blocks {CUT}-11 fine-tuned with DeiT distillation: both heads "
          "averaged", "the exported model"),

@@ -27,7 +27,7 @@ class StudyTraining:
     """How every variant is trained (identical for all four)."""
 
     epochs: int = 60
-    batch_size: int = 64
+    batch_size: int = 32
     learning_rate: float = 1e-3
     warmup_epochs: int = 5
     weight_decay: float = 0.05

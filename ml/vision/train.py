@@ -51,6 +51,9 @@ class TopConfig:
     vit_views: int = 3
     #: ``False``: the ViT trains on the photos alone (no extra view), whatever ``vit_views``.
     vit_mirror: bool = True
+    #: Share of patch tokens the ViT's top drops at each training step (PatchDropout): at
+    #: the same compute, 0.5 measured validation 0.746 against 0.704 (test 0.789 / 0.732).
+    vit_patch_dropout: float = 0.5
     patience: int = 10
     batch_size: int = 32
     label_smoothing: float = 0.1
@@ -63,10 +66,11 @@ class TopConfig:
 def prepare_configuration() -> TopConfig:
     """The lighter settings of ``prepare`` (``make run``), within its 10 minutes on two cores.
 
-    The same recipe as ``train`` with fewer views and epochs for the ViT (its trunk pass
-    and its fine-tuning are most of the time).
+    The same recipe as ``train`` without the random views (the ViT trains on the photos and
+    their mirrors: its trunk pass and its fine-tuning are most of the time; the random views
+    did not raise the EfficientNet's validation accuracy).
     """
-    return TopConfig(random_views=2, vit_views=2, vit_epochs=2)
+    return TopConfig(random_views=0, vit_views=1)
 
 
 def tuned_configuration(top: TopConfig | None = None) -> dict:
@@ -264,8 +268,10 @@ def unfreeze_blocks(top: keras.Model) -> None:
             sub.trainable = not isinstance(sub, layers.BatchNormalization)
 
 
-def build(name: str, n_classes: int, distillation: bool = False) -> models.Classifier:
+def build(name: str, n_classes: int, distillation: bool = False,
+          patch_dropout: float = 0.0) -> models.Classifier:
     """A fresh classifier by name (``vit`` or ``efficientnet``)."""
     if name == "vit":
-        return models.vit_classifier(n_classes, distillation=distillation)
+        return models.vit_classifier(n_classes, distillation=distillation,
+                                     patch_dropout=patch_dropout)
     return models.efficientnet_classifier(n_classes)

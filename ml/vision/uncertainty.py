@@ -108,14 +108,18 @@ def _text_image(rng: np.random.Generator) -> Image.Image:
 REFERENCE_FILE = "reference_features.npy"
 
 
-def _served_outputs(models, pixels: np.ndarray, batch_size: int = 16
-                    ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
-    """Each served model's probabilities, and the EfficientNet's pooled features."""
-    probabilities: dict[str, list[np.ndarray]] = {name: [] for name in models.sessions}
+def served_outputs(models, pixels: np.ndarray, batch_size: int = 16,
+                   only: str | None = None
+                   ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """Each served model's probabilities (or ``only`` one's), and the pooled features of
+    the model that exports them (the EfficientNet)."""
+    names = [only] if only else list(models.sessions)
+    probabilities: dict[str, list[np.ndarray]] = {name: [] for name in names}
     features: list[np.ndarray] = []
     for start in range(0, len(pixels), batch_size):
         batch = pixels[start:start + batch_size]
-        for name, session in models.sessions.items():
+        for name in names:
+            session = models.sessions[name]
             outputs = models.metadata["models"][name].get("outputs") or ["probabilities"]
             wanted = ["probabilities"] + (["features"] if "features" in outputs else [])
             values = session.run(wanted, {"image": batch})
@@ -140,7 +144,8 @@ def fit_rule(out_dir, pixels: np.ndarray, index: dict[str, np.ndarray],
     from ml.serving.vision_uncertainty import knn_distance, normalised
 
     models = load_vision_models(Path(out_dir), quantized=True)
-    _, train_features = _served_outputs(models, pixels[index["train"]])
+    rule_model = "efficientnet"
+    _, train_features = served_outputs(models, pixels[index["train"]], only=rule_model)
     reference = None
     if train_features is not None:
         reference = normalised(train_features)
@@ -151,11 +156,11 @@ def fit_rule(out_dir, pixels: np.ndarray, index: dict[str, np.ndarray],
     sets = {"validation": pixels[index["validation"]], "test": pixels[index["test"]],
             **synthetic_images()}
     for name, images in sets.items():
-        outputs[name], features = _served_outputs(models, images)
+        outputs[name], features = served_outputs(models, images)
         distances[name] = (knn_distance(features, reference, k)
                            if reference is not None and features is not None else None)
     spec = choose_rule(outputs["validation"], labels["validation"], distances["validation"],
-                       REFERENCE_FILE if reference is not None else None, k)
+                       REFERENCE_FILE if reference is not None else None, k, rule_model)
     rule = UncertaintyRule.from_metadata(spec)
     counts, reasons = {}, {}
     for name in ("test", "blank", "noise", "text"):
