@@ -157,7 +157,7 @@ def run_study(data_dir: Path, out_dir: Path, model: SmallViTConfig | None = None
         scores, outputs[variant] = _evaluate(network, images, labels)
         results[variant] = {
             **switches, "parameters": int(network.count_params()),
-            "train_seconds": history["seconds"],
+            "train_seconds": history["seconds"], "train_cpu_seconds": history["cpu_seconds"],
             "gradient_evaluations": history["gradient_evaluations"], **scores,
             "generalisation_gap": round(scores["train_accuracy"]
                                         - scores["validation"]["accuracy"], 4),

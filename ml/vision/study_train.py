@@ -125,7 +125,8 @@ def _schedule(training: StudyTraining, steps_per_epoch: int):
 def train_variant(model: keras.Model, views: np.ndarray, labels: np.ndarray,
                   teacher: np.ndarray, validation: tuple[np.ndarray, np.ndarray],
                   training: StudyTraining, sam: bool = False, name: str = "") -> dict:
-    """Train ``model`` on a bank of augmented views; returns per-epoch curves and seconds.
+    """Train ``model`` on a bank of augmented views; returns per-epoch curves, wall and CPU
+    seconds.
 
     ``views`` is ``(N, V, H, W, 3)``: V augmented copies of each training photo; each epoch
     draws one copy per photo (the same draws for every variant, from ``training.seed``).
@@ -145,7 +146,7 @@ def train_variant(model: keras.Model, views: np.ndarray, labels: np.ndarray,
     rng = np.random.default_rng(training.seed)
     curves: dict[str, list[float]] = {"loss": [], "train_accuracy": [],
                                       "validation_accuracy": []}
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with tqdm(total=training.epochs, desc=f"study {name}", unit="epoch", file=sys.stderr,
               leave=False) as bar:
         for _ in range(training.epochs):
@@ -166,5 +167,7 @@ def train_variant(model: keras.Model, views: np.ndarray, labels: np.ndarray,
                 round(accuracy(validation[1], probabilities(model, validation[0])), 4))
             bar.update(1)
             bar.set_postfix(val_accuracy=curves["validation_accuracy"][-1])
+    # CPU seconds too: on a shared machine the wall time depends on the neighbours' load.
     return {"curves": curves, "seconds": round(time.perf_counter() - started, 1),
+            "cpu_seconds": round(time.process_time() - cpu_started, 1),
             "gradient_evaluations": update.gradient_evaluations}
