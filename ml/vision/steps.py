@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -104,10 +105,24 @@ def tta_step(steps: list[dict], labels: Split, probabilities: dict[str, np.ndarr
     return (averaged if keep else probabilities), keep
 
 
-def _fit_head(head, x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray],
-              n_classes: int, config: train.TopConfig) -> dict:
-    return train.fit_top(head, x, y, validation, n_classes, config,
-                         epochs=config.head_epochs, learning_rate=config.head_learning_rate)
+def averaged_head(x: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray],
+                  n_classes: int, config: train.TopConfig):
+    """``config.head_seeds`` linear heads from different seeds, their weights averaged.
+
+    A linear head's logits are linear in its weights, so the averaged head *is* the
+    ensemble of the heads, at the cost of one at inference. Returns (head, first history).
+    """
+    weights, histories = [], []
+    for offset in range(max(1, config.head_seeds)):
+        head = models.linear_head(x.shape[1], n_classes)
+        histories.append(train.fit_top(
+            head, x, y, validation, n_classes, replace(config, seed=config.seed + offset),
+            epochs=config.head_epochs, learning_rate=config.head_learning_rate))
+        weights.append(head.get_weights())
+    head.set_weights([np.mean([w[i] for w in weights], axis=0) for i in range(len(weights[0]))])
+    history = {"curves": histories[0]["curves"],
+               "seconds": sum(h["seconds"] for h in histories)}
+    return head, history
 
 
 def train_efficientnet(pixels: np.ndarray, views: list[np.ndarray], index: Split,
@@ -141,8 +156,8 @@ def train_efficientnet(pixels: np.ndarray, views: list[np.ndarray], index: Split
                   "the measured 0.87 baseline")]
     # How many of the extra views train the head: the mirror alone, then all the views if
     # the random ones do not lower the validation accuracy.
-    candidates = [(1, "+ mirror views, Keras linear head (AdamW, label smoothing)",
-                   "the photo and its mirror")]
+    candidates = [(1, f"+ mirror views, Keras linear head (AdamW, label smoothing), "
+                   f"{config.head_seeds} seeds averaged", "the photo and its mirror")]
     if len(views) > 1:
         candidates.append((len(views), f"+ {len(views) - 1} random view(s) per photo (zoom, "
                            "rotation, contrast, erasing)", "kept only if validation does not "
@@ -152,9 +167,9 @@ def train_efficientnet(pixels: np.ndarray, views: list[np.ndarray], index: Split
     chosen = 1
     for n_views, name, what in candidates:
         t0 = time.perf_counter()
-        head = models.linear_head(pooled["train"].shape[1], n_classes)
-        history = _fit_head(head, np.concatenate([pooled["train"], *pooled_views[:n_views]]),
-                            np.tile(y_train, n_views + 1), validation, n_classes, config)
+        head, history = averaged_head(
+            np.concatenate([pooled["train"], *pooled_views[:n_views]]),
+            np.tile(y_train, n_views + 1), validation, n_classes, config)
         candidate = {k: train.top_probabilities(head, pooled[k]) for k in pooled}
         keep = not histories or better(labels, candidate, probabilities)
         steps.append(step(name, labels, candidate, time.perf_counter() - t0, what, keep))
