@@ -177,3 +177,13 @@ def test_every_step_of_the_served_report_is_in_french():
              for s in entries]
     untranslated = [s for s in steps if step_text(s, "fr")[1] != "fr"]
     assert not untranslated
+
+
+def test_the_openapi_document_describes_the_image_contract(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/vision/classify"]["post"]
+    assert operation["security"] == []  # public
+    schema = document["components"]["schemas"]["VisionClassification"]
+    assert {"uncertain", "uncertainty", "agree", "models"} <= set(schema["required"])
+    model = schema["properties"]["models"]["additionalProperties"]
+    assert {"label", "label_text", "top5", "ms"} == set(model["required"])
