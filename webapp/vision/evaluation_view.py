@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ..i18n import current_language
-from ..ui.charts import Chart, layout
+from ..ui.charts import Chart, layout, wrap_label
 from ..ui.formatting import fixed, percent
 from .categories import category_name
 from .presentation import MODEL_NAMES
@@ -39,13 +39,14 @@ def _confusion_chart(model_id: str, labels: list[str], matrix: list[list[int]]) 
     shown = [category_name(label) for label in labels]
     correct = sum(matrix[i][i] for i in range(len(matrix)))
     total = sum(sum(row) for row in matrix)
+    rows = [wrap_label(name, 14) for name in shown]  # on several lines: room on a phone
     figure = {
-        "data": [{"type": "heatmap", "z": matrix, "x": shown, "y": shown,
+        "data": [{"type": "heatmap", "z": matrix, "x": shown, "y": rows,
                   "colorscale": "Viridis", "showscale": True,
                   "text": matrix, "texttemplate": "%{text}",
                   "hovertemplate": _("Réel : %(y)s, prédit : %(x)s, %(z)s photos",
                                      y="%{y}", x="%{x}", z="%{z}") + "<extra></extra>"}],
-        "layout": layout(height=420, margin={"l": 190, "r": 20, "t": 10, "b": 150},
+        "layout": layout(height=540, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                          xaxis={"title": {"text": _("Catégorie prédite")}, "automargin": True},
                          yaxis={"title": {"text": _("Catégorie réelle")}, "autorange": "reversed",
                                 "automargin": True}),

@@ -69,14 +69,18 @@ def _rows(variants: dict[str, dict]) -> list[dict[str, Any]]:
 def _accuracy_chart(rows: list[dict[str, Any]]) -> Chart:
     subsets = {"validation": _("Validation"), "test": _("Test")}
     data = []
-    for subset, name in subsets.items():
+    # Horizontal bars (long names, values at the ends); plotly stacks a group's bars from the
+    # bottom, so test goes first for validation to read first, as in the table.
+    for subset, name in reversed(subsets.items()):
         colour, pattern = SUBSET_STYLES[subset]
-        data.append({"type": "bar", "name": name, "x": [r["name"] for r in rows],
-                     "y": [None if r[subset] is None else round(100 * r[subset], 1)
-                           for r in rows],
+        data.append({"type": "bar", "orientation": "h", "name": name,
+                     "y": [r["name"] for r in rows][::-1],
+                     "x": [None if r[subset] is None else round(100 * r[subset], 1)
+                           for r in rows][::-1],
                      "marker": {"color": colour, "pattern": {"shape": pattern}},
-                     "text": [_pct(r[subset]) for r in rows], "textposition": "outside",
-                     "hovertemplate": "%{x} : %{text}<extra>" + name + "</extra>"})
+                     "text": [_pct(r[subset]) for r in rows][::-1], "textposition": "outside",
+                     "cliponaxis": False,
+                     "hovertemplate": "%{y} : %{text}<extra>" + name + "</extra>"})
     best = max(rows, key=lambda r: r["test"] or 0.0)
     summary = _("Exactitude de chaque variante, entraînée de zéro ; la meilleure en test est "
                 "« %(name)s » (%(test)s en test, %(validation)s en validation).",
@@ -84,10 +88,12 @@ def _accuracy_chart(rows: list[dict[str, Any]]) -> Chart:
     return Chart(id="small-vit-accuracy", title=_("Petit ViT : exactitude par variante"),
                  summary=summary,
                  figure={"data": data, "layout": layout(
-                     height=340, barmode="group", margin={"l": 60, "r": 20, "t": 30, "b": 90},
-                     yaxis={"range": [0, 100], "ticksuffix": percent_suffix(),
+                     height=380, barmode="group", margin={"l": 10, "r": 40, "t": 40, "b": 50},
+                     xaxis={"range": [0, 100], "ticksuffix": percent_suffix(),
                             "title": {"text": _("Exactitude")}},
-                     xaxis={"automargin": True})},
+                     yaxis={"automargin": True},
+                     legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom",
+                             "traceorder": "reversed"})},
                  columns=[_("Variante"), _("Exactitude (validation)"), _("Exactitude (test)")],
                  rows=[[r["name"], _pct(r["validation"]), _pct(r["test"])] for r in rows])
 
@@ -110,8 +116,9 @@ def _curves_chart(variants: dict[str, dict]) -> Chart | None:
     epochs = max(len(values) for _name, values in table)
     rows = [[epoch + 1] + [_pct(values[epoch]) if epoch < len(values) else "—"
                            for _name, values in table] for epoch in range(epochs)]
-    last = "; ".join(_("%(name)s : %(value)s", name=name, value=_pct(values[-1]))
-                     for name, values in table)
+    separator = " ; " if current_language() == "fr" else "; "
+    last = separator.join(_("%(name)s : %(value)s", name=name, value=_pct(values[-1]))
+                          for name, values in table)
     return Chart(id="small-vit-curves", title=_("Petit ViT : exactitude de validation par "
                                                 "époque"),
                  summary=_("Après %(n)s époques : %(last)s.", n=epochs, last=last),
