@@ -257,3 +257,38 @@ def test_archive_refusals_stored_by_a_job_are_worded_for_each_reader(app):
             assert "« Montres/a.jpg » est tronquée" in describe(stored)
         with force_locale("en"):
             assert "Montres/a.jpg" in describe(stored) and "truncated" in describe(stored)
+
+
+def test_an_archive_over_the_size_limit_is_refused_before_it_is_read(app, advisor_browser,
+                                                                      db, photos):
+    data = archives.folders_archive(photos[:4])
+    saved = app.config["PAD_VISION_EVAL_MAX_BYTES"]
+    app.config["PAD_VISION_EVAL_MAX_BYTES"] = len(data) // 4
+    try:
+        browser, token = advisor_browser
+        before = _stored(db)
+        response = _send(browser, token, data)
+        assert response.status_code == 413
+        assert "L'archive dépasse" in response.get_data(as_text=True).replace("&#39;", "'")
+        assert _stored(db) == before
+    finally:
+        app.config["PAD_VISION_EVAL_MAX_BYTES"] = saved
+
+
+def test_uploads_are_rate_limited(app, advisor_browser, db):
+    app.config["PAD_VISION_EVAL_RATE_LIMIT"] = "1 per minute"  # the fixture puts it back
+    browser, token = advisor_browser
+    before = _stored(db)
+    answers = [_send(browser, token, b"not a zip").status_code for _ in range(2)]
+    assert answers[-1] == 429
+    assert _stored(db) == before
+
+
+def test_the_admin_s_job_page_links_to_the_results(advisor_browser, login_as, photos):
+    browser, token = advisor_browser
+    url = _send(browser, token, archives.folders_archive(photos[:3])).headers["Location"]
+    job_id = url.rsplit("/", 1)[1]
+    page = _text(login_as("admin").get(f"/admin/jobs/{job_id}").get_data(as_text=True))
+    assert "Évaluation des modèles d'image" in page and "3 photos évaluées" in page
+    assert f'href="{url}"' in login_as("admin").get(f"/admin/jobs/{job_id}").get_data(
+        as_text=True)
