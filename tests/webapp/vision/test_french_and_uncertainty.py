@@ -187,3 +187,21 @@ def test_the_openapi_document_describes_the_image_contract(client):
     assert {"uncertain", "uncertainty", "agree", "models"} <= set(schema["required"])
     model = schema["properties"]["models"]["additionalProperties"]
     assert {"label", "label_text", "top5", "ms"} == set(model["required"])
+
+
+def test_the_study_says_which_training_steps_were_kept(client, vision_models):
+    import copy
+
+    saved = vision_models.report
+    report = copy.deepcopy(saved)
+    steps = [s for entries in report["steps"].values() for s in entries]
+    for index, step in enumerate(steps):  # as the new report.json says: kept or not
+        step["kept"] = index % 3 != 1
+    vision_models.report = report
+    try:
+        html = client.get("/image/etude").get_data(as_text=True)
+    finally:
+        vision_models.report = saved
+    cells = re.findall(r'<td data-kept="(True|False)">(.*?)</td>', html)
+    assert [flag for flag, _ in cells] == [str(s["kept"]) for s in steps]
+    assert all(("oui" if flag == "True" else "non") in text for flag, text in cells)
