@@ -57,6 +57,7 @@ def _register_extensions(app: Flask) -> None:
     from .model_store import init_models
     from .security import init_security_headers
     from .ui.templating import init_templating
+    from .vision.evaluation import allow_large_archive
     from .vision.gallery import init_gallery
 
     init_inputs(app)  # the bounded URL converters, before any route
@@ -70,6 +71,7 @@ def _register_extensions(app: Flask) -> None:
     app.before_request(enforce_access)
     # Before CSRF reads the form: an admin's CSV import may exceed MAX_CONTENT_LENGTH.
     app.before_request(allow_large_import)
+    app.before_request(allow_large_archive)  # the ZIP of photos to evaluate, likewise
     csrf.init_app(app)
     limiter.init_app(app)
     # After the rate limits: a limited upload is refused before its body is parsed.

@@ -45,10 +45,14 @@ class LoadedModels:
     vision_error: str | None = None
     #: The credit artifacts root whose ``CURRENT`` is watched (None: a fixed folder).
     credit_root: Path | None = None
+    #: Where the image classifiers are, and the onnxruntime threads (for a late load).
+    vision_dir: Path | None = None
+    vision_threads: int | None = None
     check_seconds: float = 1.0
     _pointer: tuple[int, int, int] | None = None
     _checked_at: float = 0.0
     _loading: threading.Lock = field(default_factory=threading.Lock)
+    _vision_loading: threading.Lock = field(default_factory=threading.Lock)
 
     def refresh_credit(self, force: bool = False) -> bool:
         """Load the credit model ``CURRENT`` names if it changed; True when one was loaded.
@@ -70,6 +74,17 @@ class LoadedModels:
             return self._reload(pointer)
         finally:
             self._loading.release()
+
+    def vision_on_demand(self) -> VisionModels | None:
+        """The image classifiers, loaded now if this process left them out at start-up (the
+        job worker: only an image evaluation needs them). ``None`` when they cannot load;
+        ``vision_error`` says why."""
+        if self.vision is not None or self.vision_dir is None:
+            return self.vision
+        with self._vision_loading:
+            if self.vision is None:
+                _load_vision(self, self.vision_dir, self.vision_threads)
+        return self.vision
 
     def _reload(self, pointer: tuple[int, int, int] | None) -> bool:
         from ml.credit import artifacts
@@ -118,7 +133,8 @@ def _artifacts_root(app: Flask) -> Path:
 def init_models(app: Flask) -> None:
     """Load every model available under the artifacts directory into ``app.extensions``.
 
-    ``PAD_LOAD_VISION=False`` (the job worker) leaves the image classifiers out.
+    ``PAD_LOAD_VISION=False`` (the job worker) leaves the image classifiers out until an
+    image evaluation asks for them (:meth:`LoadedModels.vision_on_demand`).
     """
     root = ml_config.credit_artifacts_dir(_artifacts_root(app))
     loaded = LoadedModels(check_seconds=float(app.config.get("PAD_MODEL_CHECK_SECONDS", 1.0)))
@@ -133,10 +149,11 @@ def init_models(app: Flask) -> None:
     except Exception as exc:  # reported on /healthz and on the pages that need it
         loaded.credit_error = str(exc)
         log.warning("credit model not loaded: %s", exc)
+    loaded.vision_dir = ml_config.vision_artifacts_dir(_artifacts_root(app))
+    loaded.vision_threads = int(app.config.get("PAD_VISION_THREADS") or 0) or None
     if app.config.get("PAD_LOAD_VISION", True):
-        _load_vision(loaded, ml_config.vision_artifacts_dir(_artifacts_root(app)),
-                     int(app.config.get("PAD_VISION_THREADS") or 0) or None)
-    else:
+        _load_vision(loaded, loaded.vision_dir, loaded.vision_threads)
+    else:  # loaded by the first image evaluation (LoadedModels.vision_on_demand)
         loaded.vision_error = "not loaded in this process (PAD_LOAD_VISION is off)"
     loaded._checked_at = time.monotonic()
     app.extensions["pad_models"] = loaded

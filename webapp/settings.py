@@ -100,6 +100,13 @@ def load_settings(instance_path: Path) -> dict:
         # keeps a photo's decoding within the worker's memory budget.
         "PAD_VISION_MAX_FULL_DECODE_PIXELS": _int("PAD_VISION_MAX_FULL_DECODE_PIXELS",
                                                   16_000_000),
+        # Folders of labelled photos evaluated as a job (/image/evaluer, signed-in users):
+        # the largest ZIP accepted, the most photos it may hold, and how often one address
+        # may send one (each costs minutes of the worker's CPU).
+        "PAD_VISION_EVAL_MAX_BYTES": _int("PAD_VISION_EVAL_MAX_BYTES", 100 * 1024 * 1024),
+        "PAD_VISION_EVAL_MAX_PHOTOS": _int("PAD_VISION_EVAL_MAX_PHOTOS", 1000),
+        "PAD_VISION_EVAL_RATE_LIMIT": os.environ.get("PAD_VISION_EVAL_RATE_LIMIT",
+                                                     "5 per minute; 30 per hour"),
         # All visitors together (every address), on top of the per-address limits.
         "PAD_VISION_GLOBAL_RATE_LIMIT": os.environ.get("PAD_VISION_GLOBAL_RATE_LIMIT",
                                                        "240 per minute"),

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from ml.serving.vision_uncertainty import (
+    UncertaintyRule,
+    assess,
+    knn_distance,
+    load_reference,
+)
 
 IMAGE_SIZE = 224
 PAD_COLOUR = (255, 255, 255)
@@ -37,6 +45,9 @@ def preprocess_image(image: Image.Image, size: int = IMAGE_SIZE) -> np.ndarray:
 METADATA_NAME = "metadata.json"
 REPORT_NAME = "report.json"
 SUPPORTED_FORMAT = 1
+#: For artifacts without a rule chosen on validation (older folders): the models disagree,
+#: or their averaged top probability is under one half.
+DEFAULT_RULE = UncertaintyRule(min_confidence=0.5)
 
 
 class VisionModelsError(RuntimeError):
@@ -104,36 +115,67 @@ def occlusion_map(session, pixels: np.ndarray, class_index: int, baseline: float
 
 @dataclass
 class VisionModels:
-    """The exported classifiers, their labels, metadata and evaluation report."""
+    """The exported classifiers, their labels, metadata and evaluation report.
+
+    ``reference`` holds the training photos' normalised features for the ``unfamiliar``
+    test of the uncertainty rule (``None``: the rule then uses the probabilities only).
+    """
 
     version: str
     labels: list[str]
     report: dict
     metadata: dict
     sessions: dict = field(repr=False)
+    reference: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def uncertainty_rule(self) -> UncertaintyRule:
+        """The rule chosen on validation (``metadata["uncertainty"]``), or the default one."""
+        spec = self.metadata.get("uncertainty")
+        return UncertaintyRule.from_metadata(spec) if spec else DEFAULT_RULE
+
+    def _outputs(self, name: str) -> list[str] | None:
+        """The output names to ask a session for (``None``: all, in the file's order)."""
+        outputs = self.metadata["models"][name].get("outputs")
+        return list(outputs) if outputs else None
 
     def classify(self, image: Image.Image, saliency: bool = True, top_k: int = 5,
-                 occlusion_grid: int = OCCLUSION_GRID, occlusion: bool = True) -> dict:
+                 occlusion_grid: int = OCCLUSION_GRID, occlusion: bool = True,
+                 label_names: Mapping[str, str] | None = None) -> dict:
         """Classify one RGB photo with every model; optionally explain each prediction.
 
-        Returns ``{"models": {name: {"label", "top5", "ms", "saliency"}}, "agree": bool}``;
-        saliency maps are 224×224 float arrays in 0..1 over :meth:`model_input`. The
+        Returns ``{"models": {name: {"label", "label_text", "top5", "ms", "saliency"}},
+        "agree": bool, "uncertain": bool, "uncertainty": {"reasons": [...], "rule":
+        "validation"|"default"}}``. ``label`` is the dataset's category name;
+        ``label_text`` is its name in ``label_names`` (the page's language; the dataset's
+        name without it). The reasons are :func:`~ml.serving.vision_uncertainty.assess`'s.
+        Saliency maps are 224×224 float arrays in 0..1 over :meth:`model_input`. The
         model-specific map (ViT attention rollout, EfficientNet CAM) comes with the forward
         pass. Occlusion costs ``occlusion_grid``² extra forward passes per model (one batch):
         about a second for the EfficientNet, several for the ViT on two cores;
         ``occlusion=False`` leaves it out, for :meth:`occlusion` to compute later.
         """
         pixels = preprocess_image(image)
-        results = {}
+        rule = self.uncertainty_rule
+        results, all_probabilities, distance = {}, {}, None
         for name, sess in self.sessions.items():
             started = time.perf_counter()
-            probabilities, extra = sess.run(None, {"image": pixels[None]})
+            outputs = self._outputs(name)
+            values = sess.run(outputs, {"image": pixels[None]})
             elapsed = 1000.0 * (time.perf_counter() - started)
-            probabilities = probabilities[0]
+            named = dict(zip(outputs or ["probabilities", "saliency"], values, strict=False))
+            probabilities = named["probabilities"][0]
+            extra = values[1]
+            all_probabilities[name] = probabilities
+            if "features" in named and self.reference is not None \
+                    and name == rule.feature_model:
+                distance = float(knn_distance(named["features"], self.reference, rule.k)[0])
             order = np.argsort(probabilities)[::-1][:top_k]
             best = int(order[0])
+            label = self.labels[best]
             entry = {
-                "label": self.labels[best],
+                "label": label,
+                "label_text": (label_names or {}).get(label, label),
                 "top5": [[self.labels[k], float(probabilities[k])] for k in order],
                 "ms": elapsed,
             }
@@ -151,7 +193,15 @@ class VisionModels:
                 entry["saliency"] = maps
             results[name] = entry
         labels = {entry["label"] for entry in results.values()}
-        return {"models": results, "agree": len(labels) == 1}
+        verdict = assess(all_probabilities, rule, distance)
+        for reason in verdict["reasons"]:
+            if reason["code"] == "models_disagree":
+                reason["labels"] = {n: self.labels[k] for n, k in reason["labels"].items()}
+        return {"models": results, "agree": len(labels) == 1,
+                "uncertain": verdict["uncertain"],
+                "uncertainty": {"reasons": verdict["reasons"],
+                                "rule": "validation" if "uncertainty" in self.metadata
+                                else "default"}}
 
     def occlusion(self, image: Image.Image, model: str, label: str,
                   grid: int = OCCLUSION_GRID) -> np.ndarray:
@@ -227,5 +277,14 @@ def load_vision_models(directory: Path, threads: int | None = None,
                     for name, spec in metadata["models"].items()}
     except Exception as error:  # onnxruntime raises its own exception types
         raise VisionModelsError(f"cannot load the vision models: {error}") from error
+    reference = None
+    if metadata.get("uncertainty"):
+        try:
+            reference = load_reference(directory,
+                                       UncertaintyRule.from_metadata(metadata["uncertainty"]))
+        except (OSError, ValueError, KeyError) as error:
+            raise VisionModelsError(f"cannot load the uncertainty reference: {error}") \
+                from error
     return VisionModels(version=str(metadata["version"]), labels=list(metadata["labels"]),
-                        report=report, metadata=metadata, sessions=sessions)
+                        report=report, metadata=metadata, sessions=sessions,
+                        reference=reference)

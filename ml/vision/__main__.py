@@ -3,7 +3,10 @@
 - ``train [--fine-tune] [--data DIR] [--out DIR]``: train, export and report both models;
 - ``prepare [--data DIR] [--out DIR]``: a lighter ``train`` (no mirrored ViT views, 3
   epochs), only if no complete model is there (what ``make run`` calls);
-- ``evaluate --images DIR --labels CSV [--model DIR]``: one JSON object on stdout.
+- ``evaluate --images DIR --labels CSV [--model DIR] [--variant int8|fp32]``: one JSON
+  object on stdout, for the models as the app serves them (the int8 ViT by default);
+- ``study [--data DIR] [--out DIR]``: the small-ViT study (SPT, LSA, distillation, SAM)
+  into the artifacts' ``report.json`` (long; never run by ``make run``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--images", type=Path, required=True)
     evaluate.add_argument("--labels", type=Path, required=True)
     evaluate.add_argument("--model", type=Path, default=None)
+    evaluate.add_argument("--variant", choices=("int8", "fp32"), default="int8",
+                          help="int8: the ViT file the app serves (default); fp32: the float one")
+    study = commands.add_parser("study", help="train the four small ViTs of the study")
+    study.add_argument("--data", type=Path, default=None, help="Flipkart folder")
+    study.add_argument("--out", type=Path, default=None,
+                       help="trained vision artifacts (the split and the teacher)")
+    study.add_argument("--epochs", type=int, default=None, help=argparse.SUPPRESS)
+    study.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -53,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         from ml.vision.evaluate import EvaluationError, evaluate
 
         try:
-            result = evaluate(args.images, args.labels, args.model or vision_artifacts_dir())
+            result = evaluate(args.images, args.labels, args.model or vision_artifacts_dir(),
+                              variant=args.variant)
         except (EvaluationError, OSError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
@@ -64,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     data = vision_data_dir(args.data) if args.data else vision_data_dir()
     out = args.out or vision_artifacts_dir()
+    if args.command == "study":
+        return _study(data, out, args, argv)
     if args.command == "prepare" and is_complete(out):
         print(f"vision models already in {out}", file=sys.stderr)
         return 0
@@ -76,6 +90,24 @@ def main(argv: list[str] | None = None) -> int:
     summary = {name: round(entry["test"]["accuracy"], 4)
                for name, entry in report["models"].items()}
     print(f"vision models written to {out}; test accuracy {summary}", file=sys.stderr)
+    return 0
+
+
+def _study(data: Path, out: Path, args: argparse.Namespace, argv: list[str] | None) -> int:
+    from ml.vision.study import StudyError, run_study
+    from ml.vision.study_train import StudyTraining
+
+    training = StudyTraining(epochs=args.epochs) if args.epochs else None
+    command = "python -m ml.vision " + " ".join(argv if argv is not None else sys.argv[1:])
+    try:
+        study = run_study(data, out, training=training, limit=args.limit, command=command)
+    except StudyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for variant, entry in study["variants"].items():
+        print(f"{variant}: test accuracy {entry['test']['accuracy']:.3f}, "
+              f"{entry['train_seconds']:.0f} s", file=sys.stderr)
+    print(study["conclusion"]["en"], file=sys.stderr)
     return 0
 
 

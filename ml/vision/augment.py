@@ -3,7 +3,7 @@
 keras-cv 0.9 cannot be imported without TensorFlow, even on the torch backend; Keras 3
 itself now carries ``RandAugment``, ``MixUp``, ``CutMix``, ``RandomErasing``... Since the
 trunks are frozen, augmented photos are pushed through them once and cached as extra
-training views (``--fine-tune`` adds augmented views to the mirror views).
+training views, next to the mirror views (the small-ViT study draws its views here too).
 """
 
 from __future__ import annotations
@@ -34,13 +34,18 @@ def augmenter(seed: int = 42) -> keras.Sequential:
     ], name="augment")
 
 
+def augment_batch(model: keras.Sequential, images: np.ndarray) -> np.ndarray:
+    """One random draw of ``model`` (an :func:`augmenter`) on a batch (float32, 0..255)."""
+    with warnings.catch_warnings():
+        # Keras' augmentation layers call ``.T`` on a 0-d tensor; torch warns, harmlessly.
+        warnings.filterwarnings("ignore", message=".*Tensor.T is deprecated.*")
+        views = to_numpy(model(images, training=True))
+    return np.clip(views, 0.0, 255.0).astype(np.float32)
+
+
 def augmented_views(pixels: np.ndarray, seed: int = 42, batch_size: int = 32) -> np.ndarray:
     """One randomly augmented copy of each photo (float32, 0..255, same shape)."""
     keras.utils.set_random_seed(seed)
     model = augmenter(seed)
-    with warnings.catch_warnings():
-        # Keras' RandAugment calls ``.T`` on a 0-d tensor; torch warns, harmlessly.
-        warnings.filterwarnings("ignore", message=".*Tensor.T is deprecated.*")
-        views = [to_numpy(model(pixels[i:i + batch_size], training=True))
-                 for i in range(0, len(pixels), batch_size)]
-    return np.clip(np.concatenate(views), 0.0, 255.0).astype(np.float32)
+    return np.concatenate([augment_batch(model, pixels[i:i + batch_size])
+                           for i in range(0, len(pixels), batch_size)])

@@ -1,6 +1,9 @@
 """``evaluate``: run the exported ONNX models on a folder of labelled photos.
 
-Only onnxruntime, numpy, Pillow and scikit-learn are used, as in the web process.
+It measures what the app serves: the models are loaded by the web app's own loader
+(:func:`~ml.serving.vision.load_vision_models`), with the int8 ViT by default
+(``variant="fp32"`` for the float file). Only onnxruntime, numpy, Pillow and scikit-learn
+are used, as in the web process.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ml.serving.vision import create_session, load_metadata, preprocess_image
+from ml.serving.vision import load_vision_models, preprocess_image
 from ml.vision.metrics import accuracy, macro_auc
+
+VARIANTS = ("int8", "fp32")
 
 
 class EvaluationError(ValueError):
@@ -56,16 +61,33 @@ def read_images(directory: Path, names: list[str]) -> np.ndarray:
     return np.stack(batch)
 
 
-def evaluate(images_dir: Path, labels_csv: Path, model_dir: Path, batch_size: int = 16
-             ) -> dict:
-    """Accuracy, macro AUC and ms per photo for every exported model."""
-    metadata = load_metadata(model_dir)
-    rows = read_labels(labels_csv, metadata["labels"])
+def served_models(metadata: dict, variant: str) -> list[dict]:
+    """Each model as ``variant`` serves it: name, ONNX file, ``int8`` or ``fp32``."""
+    served = []
+    for name, spec in metadata["models"].items():
+        int8 = variant == "int8" and "int8_file" in spec
+        served.append({"name": name, "file": spec["int8_file"] if int8 else spec["file"],
+                       "variant": "int8" if int8 else "fp32",
+                       "architecture": spec.get("architecture", name)})
+    return served
+
+
+def evaluate(images_dir: Path, labels_csv: Path, model_dir: Path, batch_size: int = 16,
+             variant: str = "int8") -> dict:
+    """Accuracy, macro AUC and ms per photo for every served model.
+
+    ``variant="int8"`` (the default) loads the models as the web app does (the int8 ViT
+    where training kept one); ``"fp32"`` the float files. The result lists the files
+    evaluated under ``"served_models"``.
+    """
+    if variant not in VARIANTS:
+        raise EvaluationError(f"unknown variant {variant!r} (known: {', '.join(VARIANTS)})")
+    models = load_vision_models(model_dir, quantized=variant == "int8")
+    rows = read_labels(labels_csv, models.labels)
     pixels = read_images(images_dir, [name for name, _ in rows])
     truth = np.array([label for _, label in rows])
     results = {}
-    for name, spec in metadata["models"].items():
-        session = create_session(Path(model_dir) / spec["file"])
+    for name, session in models.sessions.items():
         session.run(["probabilities"], {"image": pixels[:1]})
         started = time.perf_counter()
         probabilities = np.concatenate([
@@ -78,4 +100,5 @@ def evaluate(images_dir: Path, labels_csv: Path, model_dir: Path, batch_size: in
             "macro_auc": macro_auc(truth, probabilities),
             "ms_per_image": 1000.0 * elapsed / len(pixels),
         }
-    return {"n_images": int(len(pixels)), "models": results}
+    return {"n_images": int(len(pixels)), "models": results, "variant": variant,
+            "served_models": served_models(models.metadata, variant)}

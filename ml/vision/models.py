@@ -4,9 +4,10 @@ Each classifier is split at a cut point: a frozen *trunk* whose output is cached
 photo, and a trainable *top* (the last blocks and the head). Both share layer objects with
 the full *inference* model, so training the top trains the model that is exported.
 
-Inference models take raw RGB 0..255 NHWC photos (224 px) and return two outputs:
-class probabilities and a saliency map (ViT: attention rollout 16×16; EfficientNet:
-class activation maps 7×7×classes, from the last feature map and the linear head).
+Inference models take raw RGB 0..255 NHWC photos (224 px) and return class probabilities
+and a saliency map (ViT: attention rollout 16×16; EfficientNet: class activation maps
+7×7×classes, from the last feature map and the linear head); the EfficientNet also returns
+its pooled features (1280), for the uncertainty rule's distance to the training photos.
 """
 
 from __future__ import annotations
@@ -45,6 +46,34 @@ class DistillationToken(layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="pad_vision")
+class PatchDropout(layers.Layer):
+    """While training, keep the class token and a random ``1 - rate`` of the patch tokens.
+
+    PatchDropout (Liu et al., 2023): a ViT fine-tuned on a random half of its patches learns
+    as well (it is a regulariser) for about half the compute; inference sees every patch.
+    One subset per batch (a single gather).
+    """
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rate = rate
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, tokens, training: bool = False):
+        if not training or self.rate <= 0:
+            return tokens
+        n_patches = tokens.shape[1] - 1
+        keep = max(1, int(round(n_patches * (1.0 - self.rate))))
+        chosen = keras.random.shuffle(ops.arange(n_patches), seed=self.seed_generator)[:keep]
+        index = ops.concatenate([ops.zeros((1,), dtype=chosen.dtype), ops.sort(chosen) + 1])
+        return ops.take(tokens, index, axis=1)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="pad_vision")
 class ClassActivationMap(layers.Layer):
     """Class activation maps: the linear head at every position of a (B, C, H, W) map."""
 
@@ -58,13 +87,16 @@ class ClassActivationMap(layers.Layer):
 
 
 def vit_classifier(n_classes: int, cut: int = 10, distillation: bool = False,
-                   dropout: float = 0.1, load_weights: bool = True) -> Classifier:
+                   dropout: float = 0.1, load_weights: bool = True,
+                   patch_dropout: float = 0.0) -> Classifier:
     """DINOv2 ViT-S/14 with a head on (class token, mean patch token).
 
     Blocks ``cut..11`` are the trainable top. With ``distillation`` a DeiT distillation
     token is inserted at the cut; its own head learns from the teacher and the
     inference output averages both heads' probabilities. The top's training outputs are
-    ``{"label": class logits, "teacher": distillation logits}``.
+    ``{"label": class logits, "teacher": distillation logits}``. ``patch_dropout`` drops
+    that share of the patch tokens while the top trains (:class:`PatchDropout`); the
+    inference model has no such layer.
     """
     embed, blocks, norm = vit.build_trunk()
     trunk_tokens, trunk_attention = vit.run_blocks(embed.output, blocks[:cut])
@@ -74,7 +106,11 @@ def vit_classifier(n_classes: int, cut: int = 10, distillation: bool = False,
     dist_head = layers.Dense(n_classes, name="dist_classifier") if distillation else None
     drop = layers.Dropout(dropout, name="head_dropout")
 
-    def top_graph(tokens):
+    patch_drop = PatchDropout(patch_dropout, name="patch_dropout") if patch_dropout else None
+
+    def top_graph(tokens, training_graph: bool = False):
+        if patch_drop is not None and training_graph:
+            tokens = patch_drop(tokens)
         if dist is not None:
             tokens = dist(tokens)
         tokens, attention = vit.run_blocks(tokens, blocks[cut:])
@@ -87,7 +123,7 @@ def vit_classifier(n_classes: int, cut: int = 10, distillation: bool = False,
         return outputs, attention
 
     top_in = keras.Input(tuple(trunk_tokens.shape[1:]), name="trunk_tokens")
-    top_out, _ = top_graph(top_in)
+    top_out, _ = top_graph(top_in, training_graph=True)
     top = keras.Model(top_in, top_out, name="vit_top")
     frozen, _ = vit.run_blocks(top_in, blocks[cut:])
     pooled = keras.Model(top_in, vit.pooled_features(norm(frozen)), name="vit_pooled")
@@ -124,9 +160,13 @@ def efficientnet_classifier(n_classes: int, cut: int = 11, dropout: float = 0.2,
     head_in = keras.Input((efficientnet.FEATURE_CHANNELS,), name="pooled")
     head_model = keras.Model(head_in, {"label": head(drop(head_in))}, name="efficientnet_head")
     features = top_features(trunk.output)
-    probabilities = layers.Softmax(name="probabilities")(head(pool(features)))
+    pooled_output = pool(features)
+    probabilities = layers.Softmax(name="probabilities")(head(pooled_output))
     cam = ClassActivationMap(head, name="cam")(features)
-    inference = keras.Model(trunk.input, [probabilities, cam], name="efficientnet_classifier")
+    # The pooled features are a third output: the uncertainty rule measures how far a photo
+    # lies from the training photos in that space.
+    inference = keras.Model(trunk.input, [probabilities, cam, pooled_output],
+                            name="efficientnet_classifier")
     if load_weights and not fused:
         efficientnet.load_imagenet_weights([trunk, top_features],
                                            efficientnet.torch_state_dict())
@@ -134,6 +174,15 @@ def efficientnet_classifier(n_classes: int, cut: int = 11, dropout: float = 0.2,
         if isinstance(layer, layers.BatchNormalization):
             layer.trainable = False
     return Classifier(trunk, top, inference, pooled, head_model)
+
+
+def linear_head(width: int, n_classes: int, dropout: float = 0.2) -> keras.Model:
+    """A fresh dropout + linear head on pooled features, shaped like a classifier's ``head``
+    (its weights can be copied into the classifier's with ``set_weights``)."""
+    pooled = keras.Input((width,), name="pooled")
+    logits = layers.Dense(n_classes, name="classifier")(
+        layers.Dropout(dropout, name="head_dropout")(pooled))
+    return keras.Model(pooled, {"label": logits}, name="linear_head")
 
 
 @keras.saving.register_keras_serializable(package="pad_vision")
@@ -145,9 +194,9 @@ class Mirror(layers.Layer):
 
 
 def with_mirror_tta(inference: keras.Model) -> keras.Model:
-    """Average the probabilities on the photo and its mirror; saliency from the photo."""
+    """Average the probabilities on the photo and its mirror; other outputs from the photo."""
     image = keras.Input(tuple(inference.input.shape[1:]), name="image")
-    probabilities, saliency = inference(image)
-    mirrored, _ = inference(Mirror(name="mirror")(image))
+    probabilities, *others = inference(image)
+    mirrored = inference(Mirror(name="mirror")(image))[0]
     averaged = layers.Average(name="tta_probabilities")([probabilities, mirrored])
-    return keras.Model(image, [averaged, saliency], name=f"{inference.name}_tta")
+    return keras.Model(image, [averaged, *others], name=f"{inference.name}_tta")

@@ -123,3 +123,34 @@ def test_browser_imports_of_0002_become_jobs(empty_app):
         with db.engine.connect() as connection:
             assert connection.scalar(text("SELECT count(*) FROM import_jobs")) == 3
         db.engine.dispose()
+
+
+def test_0007_adds_image_evaluations_and_their_results(empty_app):
+    """0007 lets a job be an image evaluation and keep its result (removed with its job);
+    going back to 0006 removes those jobs, whose kind the older schema refuses."""
+    from sqlalchemy.exc import IntegrityError
+
+    app = empty_app("vision_eval")
+    insert = ("INSERT INTO jobs (kind, status, total, done, params, created_by, created_at, "
+              "attempt) VALUES (:kind, 'done', 3, 3, '{}', 'a@example.com', "
+              "CURRENT_TIMESTAMP, 1)")
+    with app.app_context():
+        flask_migrate.upgrade(revision="0006")
+        with pytest.raises(IntegrityError), db.engine.begin() as connection:
+            connection.execute(text(insert), {"kind": "vision_eval"})
+        flask_migrate.upgrade(revision="0007")
+        with db.engine.begin() as connection:
+            connection.execute(text(insert), {"kind": "vision_eval"})
+            job_id = connection.scalar(text("SELECT max(id) FROM jobs"))
+            connection.execute(text("INSERT INTO job_results (job_id, content, created_at) "
+                                    "VALUES (:id, '{}', CURRENT_TIMESTAMP)"), {"id": job_id})
+        with pytest.raises(IntegrityError), db.engine.begin() as connection:
+            connection.execute(text(insert), {"kind": "anything"})
+        with db.engine.begin() as connection:
+            connection.execute(text("DELETE FROM jobs WHERE id = :id"), {"id": job_id})
+            assert connection.scalar(text("SELECT count(*) FROM job_results")) == 0
+            connection.execute(text(insert), {"kind": "vision_eval"})
+        flask_migrate.downgrade(revision="0006")
+        with db.engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM jobs")) == 0
+        db.engine.dispose()

@@ -54,6 +54,46 @@ def _score_schema(with_id: bool) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": list(properties)}
 
 
+def _vision_schema() -> dict[str, Any]:
+    model = {"type": "object", "required": ["label", "label_text", "top5", "ms"], "properties": {
+        "label": {"type": "string", "description": "the dataset's category name (English, "
+                                                   "stable: use it in code)"},
+        "label_text": {"type": "string", "description": "the category in the request's "
+                                                        "language (?lang=fr, the default, "
+                                                        "or en), for people"},
+        "top5": {"type": "array", "description": "[dataset category, probability], most "
+                                                 "probable first",
+                 "items": {"type": "array", "prefixItems": [{"type": "string"},
+                                                            {"type": "number"}]}},
+        "ms": {"type": "number", "description": "inference time of this model"}}}
+    reason = {"type": "object", "required": ["code"], "properties": {
+        "code": {"type": "string", "enum": ["low_confidence", "models_disagree", "unfamiliar"]},
+        "confidence": {"type": "number", "description": "low_confidence: the models' "
+                                                        "averaged top probability"},
+        "distance": {"type": "number", "description": "unfamiliar: mean cosine distance to "
+                                                      "the nearest training photos"},
+        "threshold": {"type": "number", "description": "the limit it crossed (chosen on "
+                                                       "the validation split)"},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "models_disagree: model -> its dataset category"}}}
+    return {"type": "object", "required": ["models", "agree", "uncertain", "uncertainty"],
+            "properties": {
+                "models": {"type": "object", "additionalProperties": model,
+                           "description": "model id (vit, efficientnet) -> its answer"},
+                "agree": {"type": "boolean", "description": "both models chose the same "
+                                                            "category"},
+                "uncertain": {"type": "boolean",
+                              "description": "true when the answer should be checked by a "
+                                             "person: low confidence, the models disagree, "
+                                             "or the photo looks unlike any product they "
+                                             "know (a blank, noise or text image)"},
+                "uncertainty": {"type": "object", "properties": {
+                    "reasons": {"type": "array", "items": reason},
+                    "rule": {"type": "string", "enum": ["validation", "default"],
+                             "description": "thresholds chosen on the validation split, "
+                                            "or the default rule of older models"}}}}}
+
+
 def openapi_document() -> dict[str, Any]:
     """The document served at ``/api/v1/openapi.json``."""
     error = {"description": "error", "content": {"application/json": {
@@ -85,6 +125,21 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": {"description": "the application's score", "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Score"}}}},
                     "400": error, "401": error, "415": error, "422": error, "503": error}}},
+            "/vision/classify": {"post": {
+                "summary": "Classify a product photo with both image models (nothing is "
+                           "stored; public, rate-limited per address)",
+                "security": [],
+                "parameters": [{**lang, "description": "language of each model's "
+                                                       "label_text"}],
+                "requestBody": {"required": True, "content": {"multipart/form-data": {
+                    "schema": {"type": "object", "required": ["photo"], "properties": {
+                        "photo": {"type": "string", "format": "binary",
+                                  "description": "a JPEG, PNG or WebP photo"}}}}}},
+                "responses": {"200": {"description": "each model's category", "content": {
+                    "application/json": {"schema": {
+                        "$ref": "#/components/schemas/VisionClassification"}}}},
+                    "400": error, "413": error, "415": error, "422": error, "429": error,
+                    "503": error}}},
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
@@ -97,6 +152,7 @@ def openapi_document() -> dict[str, Any]:
                     "value": {"type": "string"},
                     "direction": {"type": "string", "enum": ["against", "for"]},
                     "contribution": {"type": "number"}, "text": {"type": "string"}}},
+                "VisionClassification": _vision_schema(),
                 "Error": {"type": "object", "properties": {
                     "error": {"type": "string"}, "status": {"type": "integer"},
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}}},

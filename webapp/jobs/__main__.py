@@ -7,10 +7,11 @@ import logging
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Build the app without the image models (a worker never uses them) and run a worker."""
+    """Build the app without the image models (loaded by the first image evaluation only,
+    ``LoadedModels.vision_on_demand``) and run a worker."""
     parser = argparse.ArgumentParser(prog="python -m webapp.jobs",
                                      description="Run a job worker (imports, re-scoring, "
-                                                 "training).")
+                                                 "training, image evaluations).")
     parser.add_argument("--threads", type=int, default=None,
                         help="jobs run at once (default: $PAD_WORKER_THREADS, 2)")
     parser.add_argument("--nice", type=int, default=10,

@@ -16,6 +16,8 @@ from .runner import now
 
 #: An upload previewed but never confirmed is removed after this long.
 UPLOAD_MAX_AGE = timedelta(hours=24)
+#: The kinds of job that read an upload (``params["upload"]``).
+UPLOAD_KINDS = ("import", "vision_eval")
 DISCARD_CHUNK = 5000
 
 
@@ -27,8 +29,8 @@ def work_folder(app: Flask) -> Path:
 
 
 def active_uploads(session: Session) -> set[str]:
-    """The uploads that a pending or running import will read."""
-    jobs = session.scalars(select(Job).where(Job.kind == "import",
+    """The uploads that a pending or running import or image evaluation will read."""
+    jobs = session.scalars(select(Job).where(Job.kind.in_(UPLOAD_KINDS),
                                              Job.status.in_(ACTIVE_STATUSES)))
     return {str(job.options.get("upload")) for job in jobs}
 

@@ -9,6 +9,7 @@ conventions too. A message that is no code (an older row) is shown as it is.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -38,9 +39,25 @@ MESSAGES = {
                          "qu'elle tournait."),
     "retry": _l("%(reason)s Nouvel essai (%(attempt)s sur %(attempts)s)."),
     "nothing_kept": _l("%(reason)s Rien n'en a été gardé."),
+    "vision_evaluated": _l("%(photos)s photos évaluées par les modèles d'image."),
+    "no_vision_models": _l("Les modèles d'image ne sont pas chargés sur ce worker "
+                           "(%(detail)s) : rien n'a été évalué."),
+    # Worded by webapp.vision.archive_messages from the archive's own code (see WORDED).
+    "vision_archive": _l("L'archive est refusée."),
     "internal": _l("Une erreur interne a interrompu la tâche (le détail est dans le journal "
                    "du serveur). Réessayez ; si elle persiste, prévenez le support."),
 }
+
+
+def _archive(params: dict[str, Any]) -> str:
+    from ..vision.archive_messages import archive_message
+
+    return archive_message(str(params.get("reason", "")), params)
+
+
+#: Codes worded by a function of their raw parameters (the archive's refusals: one code of
+#: the archive checker, with its own parameters, for twenty-odd messages).
+WORDED: dict[str, Callable[[dict[str, Any]], str]] = {"vision_archive": _archive}
 
 
 def message(code: str, **params: Any) -> str:
@@ -72,5 +89,7 @@ def describe(stored: str | None) -> str:
         return stored
     if not isinstance(parsed, dict) or parsed.get("code") not in MESSAGES:
         return stored
+    if parsed["code"] in WORDED:
+        return WORDED[parsed["code"]](dict(parsed.get("params") or {}))
     params = {name: _shown(value) for name, value in (parsed.get("params") or {}).items()}
     return str(MESSAGES[parsed["code"]]) % params if params else str(MESSAGES[parsed["code"]])

@@ -17,26 +17,37 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..accounts.models import utcnow
 from ..extensions import db
 
 #: What a job does; each kind has its handler in ``webapp.jobs.handlers``.
-JOB_KINDS: tuple[str, ...] = ("import", "rescore", "train")
+JOB_KINDS: tuple[str, ...] = ("import", "rescore", "train", "vision_eval")
 JOB_STATUSES: tuple[str, ...] = ("pending", "running", "done", "failed")
 ACTIVE_STATUSES: tuple[str, ...] = ("pending", "running")
 
 
 class Job(db.Model):
-    """One piece of long work: a CSV import, a portfolio re-scoring, a model training."""
+    """One piece of long work: a CSV import, a portfolio re-scoring, a model training, the
+    evaluation of the image models on a folder of labelled photos."""
 
     __tablename__ = "jobs"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'running', 'done', 'failed')",
                         name="ck_jobs_status"),
-        CheckConstraint("kind IN ('import', 'rescore', 'train')", name="ck_jobs_kind"),
+        CheckConstraint("kind IN ('import', 'rescore', 'train', 'vision_eval')",
+                        name="ck_jobs_kind"),
         Index("ix_jobs_status", "status"),
         Index("ix_jobs_kind_model_version", "kind", "model_version"),
     )
@@ -90,3 +101,22 @@ class StoredUpload(db.Model):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class JobResult(db.Model):
+    """What a finished job produced for its reader (JSON), e.g. the figures and the
+    misclassified photos of an image evaluation: in the database, so that every web process
+    shows it. Removed with its job."""
+
+    __tablename__ = "job_results"
+
+    job_id: Mapped[int] = mapped_column(Integer, ForeignKey("jobs.id", ondelete="CASCADE",
+                                                             name="fk_job_results_job_id"),
+                                        primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """``content`` decoded."""
+        return json.loads(self.content)

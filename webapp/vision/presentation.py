@@ -148,4 +148,32 @@ def classification_view(vision, image, outcome: dict, name: str) -> dict[str, An
             # Left out of a first, quick answer: the page fetches it (see routes).
             "occlusion_pending": "saliency" in entry and "occlusion" not in maps,
         })
-    return {"photo": photo, "name": name, "models": columns, "agree": bool(outcome["agree"])}
+    return {"photo": photo, "name": name, "models": columns, "agree": bool(outcome["agree"]),
+            "uncertain": bool(outcome.get("uncertain")),
+            "reasons": uncertainty_reasons(outcome.get("uncertainty", {}).get("reasons", []))}
+
+
+def uncertainty_reasons(reasons: list[dict[str, Any]]) -> list[str]:
+    """Why the models are unsure, one sentence per reason, in the page's language."""
+    language = current_language()
+    sentences = []
+    for reason in reasons:
+        code = reason.get("code")
+        if code == "low_confidence":
+            sentences.append(_(
+                "Confiance faible : en moyenne, les deux modèles ne donnent que %(p)s à leur "
+                "catégorie la plus probable (en dessous de %(threshold)s, ils se trompent "
+                "souvent).", p=percent(float(reason["confidence"]), language),
+                threshold=percent(float(reason["threshold"]), language)))
+        elif code == "models_disagree":
+            named = ", ".join(_("%(model)s : « %(label)s »", model=MODEL_NAMES.get(m, m),
+                                label=category_name(label))
+                              for m, label in reason.get("labels", {}).items())
+            sentences.append(_("Les modèles ne sont pas d'accord (%(which)s) : l'un des deux "
+                               "au moins se trompe.", which=named))
+        elif code == "unfamiliar":
+            sentences.append(_("La photo ne ressemble à aucun produit que les modèles "
+                               "connaissent : elle est loin de toutes leurs photos "
+                               "d'entraînement (image vide, bruit, texte, objet d'une autre "
+                               "catégorie…)."))
+    return sentences

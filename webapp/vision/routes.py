@@ -45,12 +45,14 @@ from ..accounts.access import public
 from ..extensions import csrf, limiter
 from ..model_store import models
 from ..ui.htmx import render, wants_partial
-from .gallery import gallery_names, gallery_path, thumbnail
+from .categories import category_name, category_names
+from .gallery import gallery_items, gallery_path, thumbnail
 from .memory import release_freed_memory
 from .overlays import png_data_uri
 from .photo_input import PhotoError, read_model_input, read_photo
 from .presentation import classification_view, overlay_view, refusal_message, refusal_status
 from .study import study_view
+from .study_small_vit import small_vit_view
 
 bp = Blueprint("vision", __name__)
 
@@ -134,7 +136,10 @@ def _photo_from_request() -> tuple[bytes, str]:
 
 def _page_context(**extra: Any) -> dict[str, Any]:
     loaded = models()
-    return {"gallery": gallery_names(), "available": loaded.vision is not None,
+    gallery = [{"name": name, "label": label,
+                "label_shown": category_name(label) if label else None}
+               for name, label in gallery_items()]
+    return {"gallery": gallery, "available": loaded.vision is not None,
             "limits": _limits(), "result": None, "error": None, **extra}
 
 
@@ -235,7 +240,8 @@ def study_page():
     if loaded.vision is None or not loaded.vision.report:
         return render("vision/study.html", "vision/study.html", status=503, study=None)
     return render("vision/study.html", "vision/study.html",
-                  study=study_view(loaded.vision.report, loaded.vision.metadata))
+                  study=study_view(loaded.vision.report, loaded.vision.metadata),
+                  small_vit=small_vit_view(loaded.vision.report))
 
 
 @bp.post("/api/v1/vision/classify")
@@ -243,7 +249,9 @@ def study_page():
 @_globally_limited
 @_limited
 def api_classify():
-    """JSON: ``{"models": {name: {"label", "top5", "ms"}}, "agree"}``; 4xx ``{"error"}``."""
+    """JSON: ``{"models": {name: {"label", "label_text", "top5", "ms"}}, "agree",
+    "uncertain", "uncertainty": {"reasons", "rule"}}``; 4xx ``{"error"}``. ``label_text`` is
+    the category in the language of ``?lang=`` (``fr``, the default, or ``en``)."""
     loaded = models()
     if loaded.vision is None:
         return jsonify({"error": "the image models are not loaded", "status": 503}), 503
@@ -251,10 +259,12 @@ def api_classify():
     if upload is None:
         return jsonify({"error": "send the photo as the multipart field 'photo'",
                         "status": 400}), 400
+    language = "en" if request.args.get("lang") == "en" else "fr"
     try:
         with _photo_slot():
             photo = read_photo(upload.read(), **_limits())
-            outcome = loaded.vision.classify(photo.image, saliency=False)
+            outcome = loaded.vision.classify(photo.image, saliency=False,
+                                             label_names=category_names(language))
     except PhotoError as refused:
         status = refusal_status(refused.reason)
         return jsonify({"error": refusal_message(refused.reason, _limits()),
@@ -263,12 +273,18 @@ def api_classify():
         return jsonify({"error": "the image service is busy: retry in a few seconds",
                         "status": 503}), 503
     return jsonify({
-        "models": {name: {"label": entry["label"],
+        "models": {name: {"label": entry["label"], "label_text": entry["label_text"],
                           "top5": [[label, round(float(p), 6)] for label, p in entry["top5"]],
                           "ms": round(float(entry["ms"]), 2)}
                    for name, entry in outcome["models"].items()},
         "agree": bool(outcome["agree"]),
+        "uncertain": bool(outcome["uncertain"]),
+        "uncertainty": outcome["uncertainty"],
     })
 
 
 csrf.exempt(api_classify)  # no session, no cookie-borne authority: nothing to forge
+
+
+# The evaluation of a folder of photos (its own module, on this blueprint).
+from . import evaluation as _evaluation  # noqa: E402,F401

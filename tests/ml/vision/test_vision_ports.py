@@ -97,3 +97,17 @@ def test_vit_weights_are_all_read_from_the_onnx_graph():
                      "mlp.fc2"):
             assert f"backbone.encoder.layer.{layer}.{name}.weight" in weights
     assert weights["position.grid"].shape == (1, 37 * 37, vit.DIM)
+
+
+def test_the_cached_trunk_tokens_are_the_keras_trunks(watch_photos):
+    """Training caches the trunk with onnxruntime (a sub-graph of the original ONNX): the
+    tokens the top trains on are those the exported Keras model computes."""
+    from ml.vision import models
+    from ml.vision.trunk_cache import trunk_session, trunk_tokens
+
+    cached = trunk_tokens(trunk_session(10), watch_photos[:2])
+    classifier = models.vit_classifier(7)
+    with torch.no_grad():
+        keras_tokens = np.asarray(classifier.trunk(watch_photos[:2], training=False))
+    assert cached.shape == keras_tokens.shape == (2, 257, 384)
+    assert np.max(np.abs(cached - keras_tokens)) < 1e-3

@@ -95,10 +95,12 @@ def test_json_endpoint_has_the_documented_shape(upload, client, vision_models, r
     response = upload(client, real_photo, url="/api/v1/vision/classify")
     assert response.status_code == 200, response.text
     body = response.get_json()
-    assert set(body) == {"models", "agree"} and isinstance(body["agree"], bool)
+    assert set(body) == {"models", "agree", "uncertain", "uncertainty"}
+    assert isinstance(body["agree"], bool) and isinstance(body["uncertain"], bool)
+    assert body["uncertain"] == bool(body["uncertainty"]["reasons"])
     assert set(body["models"]) == {"vit", "efficientnet"}
     for entry in body["models"].values():
-        assert set(entry) == {"label", "top5", "ms"}
+        assert set(entry) == {"label", "label_text", "top5", "ms"}
         assert entry["label"] == entry["top5"][0][0] and len(entry["top5"]) == 5
         assert all(0.0 <= p <= 1.0 for _, p in entry["top5"])
     labels = {e["label"] for e in body["models"].values()}
