@@ -98,7 +98,7 @@ def conclusion(study: dict) -> dict[str, str]:
             if lang == "en":
                 sentences.append(
                     f"{TRICKS[item['trick']]['en']}: {_points(item['delta_pooled'], lang)} points "
-                    f"on the {item['pooled_photos']} validation and test photos (95 % interval "
+                    f"on the {item['pooled_photos']} validation and test photos (95% interval "
                     f"{interval}), {VERDICTS[item['verdict']]['en']}.")
             else:
                 sentences.append(
