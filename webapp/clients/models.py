@@ -41,19 +41,9 @@ from ..accounts.models import User, utcnow
 from ..extensions import db
 
 
-class Client(db.Model):
-    """One application, identified by Home Credit's ``SK_ID_CURR``."""
-
-    __tablename__ = "clients"
-    __table_args__ = (
-        CheckConstraint("decision IS NULL OR decision IN ('accepted', 'refused')",
-                        name="ck_clients_decision"),
-        CheckConstraint("final_decision IS NULL OR final_decision IN ('accepted', 'refused')",
-                        name="ck_clients_final_decision"),
-        Index("ix_clients_decision_probability", "decision", "probability"),
-        Index("ix_clients_final_decision_probability", "final_decision", "probability"),
-        Index("ix_clients_probability", "probability"),
-    )
+class ScoredApplication:
+    """The columns of an application and its score, shared by ``clients`` and the import's
+    staging table (which publishes its rows into ``clients`` column for column)."""
 
     sk_id_curr: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     contract_type: Mapped[str | None] = mapped_column(String(32))
@@ -71,10 +61,26 @@ class Client(db.Model):
     raw_record: Mapped[bytes] = mapped_column(LargeBinary)
     probability: Mapped[float | None] = mapped_column(Float)
     decision: Mapped[str | None] = mapped_column(String(8))  # the model's
+    model_version: Mapped[str | None] = mapped_column(String(64))
+
+
+class Client(ScoredApplication, db.Model):
+    """One application, identified by Home Credit's ``SK_ID_CURR``."""
+
+    __tablename__ = "clients"
+    __table_args__ = (
+        CheckConstraint("decision IS NULL OR decision IN ('accepted', 'refused')",
+                        name="ck_clients_decision"),
+        CheckConstraint("final_decision IS NULL OR final_decision IN ('accepted', 'refused')",
+                        name="ck_clients_final_decision"),
+        Index("ix_clients_decision_probability", "decision", "probability"),
+        Index("ix_clients_final_decision_probability", "final_decision", "probability"),
+        Index("ix_clients_probability", "probability"),
+    )
+
     #: What applies: a decided review's outcome on this version, else the model's decision
     #: (kept by ``webapp.clients.final_decision``; the list filters and sorts on it).
     final_decision: Mapped[str | None] = mapped_column(String(8))
-    model_version: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(200), default="import")
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     #: The application's version: 1 at import, +1 at each admin edit. SQLAlchemy checks it
@@ -206,7 +212,7 @@ class Review(db.Model):
         return self.status == "pending"
 
 
-class StagedClient(db.Model):
+class StagedClient(ScoredApplication, db.Model):
     """A row of a CSV import being written: the import fills this table in short transactions
     (one per chunk), then publishes its whole batch into ``clients`` in one statement
     (``webapp.clients.staging``), so that readers and writers wait milliseconds, not the
@@ -215,22 +221,5 @@ class StagedClient(db.Model):
     __tablename__ = "clients_staging"
 
     batch: Mapped[str] = mapped_column(String(32), primary_key=True)
-    sk_id_curr: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    contract_type: Mapped[str | None] = mapped_column(String(32))
-    gender: Mapped[str | None] = mapped_column(String(8))
-    income_type: Mapped[str | None] = mapped_column(String(32))
-    education: Mapped[str | None] = mapped_column(String(48))
-    family_status: Mapped[str | None] = mapped_column(String(32))
-    housing_type: Mapped[str | None] = mapped_column(String(32))
-    children: Mapped[int | None] = mapped_column(Integer)
-    income_total: Mapped[float | None] = mapped_column(Float)
-    credit_amount: Mapped[float | None] = mapped_column(Float)
-    annuity: Mapped[float | None] = mapped_column(Float)
-    goods_price: Mapped[float | None] = mapped_column(Float)
-    days_birth: Mapped[int | None] = mapped_column(Integer)
-    raw_record: Mapped[bytes] = mapped_column(LargeBinary)
-    probability: Mapped[float | None] = mapped_column(Float)
-    decision: Mapped[str | None] = mapped_column(String(8))
-    model_version: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(200))
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -29,6 +29,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +45,10 @@ from ..extensions import db
 DRAFT_MAX_AGE = timedelta(hours=24)
 FORGOTTEN_AFTER = timedelta(days=7)
 FIRST_FREE_ID = 100001
+#: PostgreSQL advisory lock taken while a save picks the next free ID (any constant of the
+#: app's own): saves then take IDs one after the other instead of colliding. SQLite needs
+#: none: the save's first write (claiming the draft) already holds its one write lock.
+NEXT_ID_LOCK = 0x5041_4401
 _DRAFT_ID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
@@ -118,6 +123,8 @@ def save_draft(session: Session, draft: Draft, model: CreditModel | None,
         session.expire(draft)
         return SavedDraft(session.scalar(select(Draft.client_id)
                                          .where(Draft.id == draft.id)), False)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NEXT_ID_LOCK})
     next_id = max((session.scalar(select(func.max(Client.sk_id_curr))) or 0) + 1, FIRST_FREE_ID)
     record = dict(draft_record(draft), SK_ID_CURR=next_id)
     explanation = model.explain(record) if model is not None else None

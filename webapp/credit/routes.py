@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from babel.dates import format_date
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -222,8 +222,8 @@ def draft_save(token: str):
             break
         except DraftIdTaken:  # another application took that ID at the same moment
             db.session.rollback()
-    else:
-        raise RuntimeError("no free application ID after 5 tries")
+    else:  # imports kept taking the next ID: nothing saved, the draft stays; say "retry"
+        abort(503)
     if saved.created:
         flash(_("Dossier %(id)s enregistré.", id=saved.sk_id_curr), "info")
     else:

@@ -40,8 +40,14 @@ COMPRESSION = 1
 def store_upload(session: Session, token: str, filename: str, path: Path, rows: int,
                  created_by: str) -> StoredUpload:
     """Keep a previewed file until its import (flushed; the caller commits)."""
-    content = Path(path).read_bytes()
-    upload = StoredUpload(token=token, filename=filename[:200], rows=int(rows),
+    return store_content(session, token, filename, Path(path).read_bytes(), rows, created_by)
+
+
+def store_content(session: Session, token: str, filename: str, content: bytes, units: int,
+                  created_by: str) -> StoredUpload:
+    """Keep an upload (compressed) in the database until its job reads it, whichever node
+    the job runs on (flushed; the caller commits). ``units``: rows, photos."""
+    upload = StoredUpload(token=token, filename=filename[:200], rows=int(units),
                           size=len(content), content=zlib.compress(content, COMPRESSION),
                           created_by=created_by[:254])
     session.add(upload)

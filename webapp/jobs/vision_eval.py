@@ -26,7 +26,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ..model_store import models
-from .imports import COMPRESSION
+from .imports import store_content
 from .messages import message
 from .models import Job, JobResult, StoredUpload
 from .runner import JobContext, JobFailed
@@ -46,12 +46,7 @@ def evaluation_limits(config: Mapping[str, Any]):
 def store_archive(session: Session, token: str, filename: str, content: bytes, photos: int,
                   created_by: str) -> StoredUpload:
     """Keep a checked archive until its job reads it (flushed; the caller commits)."""
-    upload = StoredUpload(token=token, filename=filename[:200], rows=int(photos),
-                          size=len(content), content=zlib.compress(content, COMPRESSION),
-                          created_by=created_by[:254])
-    session.add(upload)
-    session.flush()
-    return upload
+    return store_content(session, token, filename, content, photos, created_by)
 
 
 def record_vision_evaluation(session: Session, upload: StoredUpload, created_by: str) -> Job:

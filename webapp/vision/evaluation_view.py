@@ -15,10 +15,10 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ..i18n import current_language
-from ..ui.charts import Chart, layout, wrap_label
+from ..ui.charts import Chart
 from ..ui.formatting import fixed, percent
 from .categories import category_name
-from .presentation import MODEL_NAMES
+from .presentation import MODEL_NAMES, confusion_chart
 
 ORDER = ("efficientnet", "vit")
 #: The most misclassified photos shown on the page (the rest are counted).
@@ -36,27 +36,9 @@ def _ordered(names) -> list[str]:
 
 def _confusion_chart(model_id: str, labels: list[str], matrix: list[list[int]]) -> Chart:
     name = MODEL_NAMES.get(model_id, model_id)
-    shown = [category_name(label) for label in labels]
-    correct = sum(matrix[i][i] for i in range(len(matrix)))
-    total = sum(sum(row) for row in matrix)
-    rows = [wrap_label(name, 14) for name in shown]  # on several lines: room on a phone
-    figure = {
-        "data": [{"type": "heatmap", "z": matrix, "x": shown, "y": rows,
-                  "colorscale": "Viridis", "showscale": True,
-                  "text": matrix, "texttemplate": "%{text}",
-                  "hovertemplate": _("Réel : %(y)s, prédit : %(x)s, %(z)s photos",
-                                     y="%{y}", x="%{x}", z="%{z}") + "<extra></extra>"}],
-        "layout": layout(height=540, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                         xaxis={"title": {"text": _("Catégorie prédite")}, "automargin": True},
-                         yaxis={"title": {"text": _("Catégorie réelle")}, "autorange": "reversed",
-                                "automargin": True}),
-    }
-    return Chart(id=f"evaluation-confusion-{model_id}",
-                 title=_("Matrice de confusion, %(model)s (vos photos)", model=name),
-                 summary=_("%(correct)s photos sur %(total)s sont sur la diagonale (bien "
-                           "classées).", correct=correct, total=total),
-                 figure=figure, columns=[_("Réel \\ prédit")] + shown,
-                 rows=[[shown[i]] + list(row) for i, row in enumerate(matrix)])
+    return confusion_chart(f"evaluation-confusion-{model_id}",
+                           _("Matrice de confusion, %(model)s (vos photos)", model=name),
+                           labels, matrix, phone_rows=True)
 
 
 def _per_class(labels: list[str], report: dict) -> list[dict[str, Any]]:

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from ml.serving.vision_archive import sniff_format as accepted_format
+
 from .overlays import PNG_DATA_URI_PREFIX
 
 #: Default limits (the web app reads its own from the environment).
@@ -72,12 +74,9 @@ def sniff_format(data: bytes) -> str:
     """
     if not data:
         return "empty"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WEBP"
+    accepted = accepted_format(data)
+    if accepted is not None:
+        return accepted
     if data[:6] in (b"GIF87a", b"GIF89a"):
         return "gif"
     if data.lstrip()[:5] == b"%PDF-" or b"%PDF-" in data[:1024]:

@@ -177,3 +177,33 @@ def uncertainty_reasons(reasons: list[dict[str, Any]]) -> list[str]:
                                "d'entraînement (image vide, bruit, texte, objet d'une autre "
                                "catégorie…)."))
     return sentences
+
+
+def confusion_chart(chart_id: str, title: str, labels: list[str], matrix: list[list[int]],
+                    phone_rows: bool = False) -> Chart:
+    """A confusion matrix as a heatmap (cells numbered, viridis), its summary (how many on the
+    diagonal) and its table, with the categories in the page's language. ``phone_rows``:
+    row names on several lines, so that a phone keeps room for the cells."""
+    shown = [category_name(label) for label in labels]
+    correct = sum(matrix[i][i] for i in range(len(matrix)))
+    total = sum(sum(row) for row in matrix)
+    rows = [wrap_label(name, 14) for name in shown] if phone_rows else shown
+    margin = {"l": 10, "r": 10, "t": 10, "b": 10} if phone_rows \
+        else {"l": 190, "r": 20, "t": 10, "b": 150}
+    figure = {
+        "data": [{"type": "heatmap", "z": matrix, "x": shown, "y": rows,
+                  "colorscale": "Viridis", "showscale": True,
+                  "text": matrix, "texttemplate": "%{text}",
+                  "hovertemplate": _("Réel : %(y)s, prédit : %(x)s, %(z)s photos",
+                                     y="%{y}", x="%{x}", z="%{z}") + "<extra></extra>"}],
+        "layout": layout(height=540 if phone_rows else 420, margin=margin,
+                         xaxis={"title": {"text": _("Catégorie prédite")}, "automargin": True},
+                         yaxis={"title": {"text": _("Catégorie réelle")}, "autorange": "reversed",
+                                "automargin": True}),
+    }
+    return Chart(id=chart_id, title=title,
+                 summary=_("%(correct)s photos sur %(total)s sont sur la diagonale (bien "
+                           "classées).", correct=correct, total=total),
+                 figure=figure, columns=[_("Réel \\ prédit")] + shown,
+                 rows=[[shown[i]] + list(row) for i, row in enumerate(matrix)])
+

@@ -14,7 +14,7 @@ from ..i18n import current_language
 from ..ui.charts import Chart, layout, percent_suffix
 from ..ui.formatting import fixed, percent
 from .categories import category_name, step_text
-from .presentation import BAR_COLOURS, MODEL_NAMES
+from .presentation import BAR_COLOURS, MODEL_NAMES, confusion_chart
 
 ORDER = ("efficientnet", "vit")
 
@@ -34,26 +34,9 @@ def _models(report: dict) -> list[str]:
 
 def _confusion_chart(model_id: str, labels: list[str], matrix: list[list[int]]) -> Chart:
     name = MODEL_NAMES.get(model_id, model_id)
-    labels = [category_name(label) for label in labels]
-    correct = sum(matrix[i][i] for i in range(len(matrix)))
-    total = sum(sum(row) for row in matrix)
-    figure = {
-        "data": [{"type": "heatmap", "z": matrix, "x": labels, "y": labels,
-                  "colorscale": "Viridis", "showscale": True,
-                  "text": matrix, "texttemplate": "%{text}",
-                  "hovertemplate": _("Réel : %(y)s, prédit : %(x)s, %(z)s photos",
-                                     y="%{y}", x="%{x}", z="%{z}") + "<extra></extra>"}],
-        "layout": layout(height=420, margin={"l": 190, "r": 20, "t": 10, "b": 150},
-                         xaxis={"title": {"text": _("Catégorie prédite")}, "automargin": True},
-                         yaxis={"title": {"text": _("Catégorie réelle")}, "autorange": "reversed",
-                                "automargin": True}),
-    }
-    return Chart(id=f"confusion-{model_id}",
-                 title=_("Matrice de confusion, %(model)s (jeu de test)", model=name),
-                 summary=_("%(correct)s photos de test sur %(total)s sont sur la diagonale "
-                           "(bien classées).", correct=correct, total=total),
-                 figure=figure, columns=[_("Réel \\ prédit")] + labels,
-                 rows=[[labels[i]] + list(row) for i, row in enumerate(matrix)])
+    return confusion_chart(f"confusion-{model_id}",
+                           _("Matrice de confusion, %(model)s (jeu de test)", model=name),
+                           labels, matrix)
 
 
 def _per_class_chart(report: dict, labels: list[str], metric: str, title: str) -> Chart:

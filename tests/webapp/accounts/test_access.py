@@ -97,6 +97,13 @@ MATRIX = {
                              {r: 404 for r in ROLES}),
     "vision.study_page": ("GET", "/image/etude", None, {r: 200 for r in ROLES}),
     "vision.api_classify": ("POST", "/api/v1/vision/classify", {}, {r: 400 for r in ROLES}),
+    # Evaluating a folder costs minutes of a worker: signed-in users only; an evaluation is
+    # seen by its owner and admins (a number nobody owns is a 404 for everyone signed in).
+    "vision.evaluate_page": ("GET", "/image/evaluer", None, SESSION_OK),
+    "vision.evaluate_upload": ("POST", "/image/evaluer", {}, {"anonymous": LOGIN,
+                                                              "advisor": 400, "admin": 400}),
+    "vision.evaluation": ("GET", "/image/evaluer/987654", None, {"anonymous": LOGIN,
+                                                                 "advisor": 404, "admin": 404}),
     "api.score": ("POST", "/api/v1/score", "json", {"anonymous": 401, "advisor": 200,
                                                     "admin": 200}),
 }
