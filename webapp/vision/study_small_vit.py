@@ -123,7 +123,9 @@ def _curves_chart(variants: dict[str, dict]) -> Chart | None:
                                                 "époque"),
                  summary=_("Après %(n)s époques : %(last)s.", n=epochs, last=last),
                  figure={"data": data, "layout": layout(
-                     xaxis={"title": {"text": _("Époque")}, "dtick": 1},
+                     # a tick every epoch up to 15, then every 5 or 10: 60 labels overlap
+                     xaxis={"title": {"text": _("Époque")},
+                            "dtick": 1 if epochs <= 15 else 5 if epochs <= 75 else 10},
                      yaxis={"title": {"text": _("Exactitude (validation)")},
                             "ticksuffix": percent_suffix()})},
                  columns=[_("Époque")] + [name for name, _values in table], rows=rows)

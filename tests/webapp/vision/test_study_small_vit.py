@@ -100,3 +100,15 @@ def test_no_study_at_all_is_said_plainly(client, vision_models, monkeypatch):
     assert response.status_code == 200
     assert "L'étude du petit ViT n'est pas disponible" in _section(
         response.get_data(as_text=True)).replace("&#39;", "'")
+
+
+def test_sixty_epochs_of_curves_keep_readable_ticks():
+    """The reference run trains 60 epochs: one tick each made 60 overlapping labels."""
+    from webapp.vision.study_small_vit import _curves_chart
+
+    study = make_study()
+    variants = {name: {**entry, "curves": {"validation_accuracy": [0.4] * 60}}
+                for name, entry in study["variants"].items()}
+    axis = _curves_chart(variants).figure["layout"]["xaxis"]
+    assert 60 / axis["dtick"] <= 15
+    assert _curves_chart(study["variants"]).figure["layout"]["xaxis"]["dtick"] == 1
