@@ -29,6 +29,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
@@ -192,9 +193,29 @@ def load_training_frame(data_dir: Path | None, config: TrainConfig,
     return frame, info
 
 
+class _ReportedBar:
+    """The progress bar, also telling ``on_step(done, total)`` after each fit (the progress
+    a training job shows to every web process)."""
+
+    def __init__(self, bar: tqdm, total: int, on_step: Callable[[int, int], None]) -> None:
+        self.bar, self.total, self.on_step, self.done = bar, total, on_step, 0
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        self.bar.update(n)
+        self.on_step(min(self.done, self.total), self.total)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.bar, name)
+
+
 def train(data_dir: Path | None = None, out_dir: Path | None = None,
-          config: TrainConfig | None = None, progress: bool = True) -> Path:
+          config: TrainConfig | None = None, progress: bool = True,
+          on_step: Callable[[int, int], None] | None = None) -> Path:
     """Train, evaluate and save a credit model; returns its artifact folder.
+
+    ``on_step(done, total)`` is called after each of the ``total`` fits (cross-validation
+    folds, the final model), for a caller that shows the progress elsewhere (a job).
 
     Raises ``SchemaError`` when a protected field is not a field of the application schema.
     """
@@ -221,6 +242,9 @@ def train(data_dir: Path | None = None, out_dir: Path | None = None,
         n_steps += config.n_folds + 1  # the comparison with the protected fields
     bar = tqdm(total=n_steps, desc="credit model", unit="fit", disable=not progress,
                file=sys.stderr)
+    if on_step is not None:
+        bar = _ReportedBar(bar, n_steps, on_step)
+        on_step(0, n_steps)
     search = []
     search_rate = config.search_learning_rate
     for params in candidates:

@@ -112,6 +112,11 @@ class JobContext:
             self.lost.set()
             raise JobLost(f"job {self.job_id} is no longer run by {self.worker}")
 
+    def progress(self, done: int, total: int) -> None:
+        """Where work of a known size stands (``done`` of ``total``), in the caller's
+        transaction: for work that counts its own steps (a training's fits)."""
+        self._update(done=int(done), total=int(total), heartbeat_at=now())
+
     def set_total(self, total: int, model_version: str | None = None) -> None:
         """The units of work (rows, clients); in the caller's transaction."""
         values: dict[str, Any] = {"total": int(total), "heartbeat_at": now()}

@@ -69,7 +69,12 @@ def run_training(context: JobContext) -> None:
         config.protected = tuple(loaded.credit.protected)
     context.note("training")
     context.session.commit()
-    folder = train(None, artifacts_root(context.app), config, progress=False)
+
+    def fitted(done: int, total: int) -> None:  # each fit, seen at once by every process
+        context.progress(done, total)
+        context.session.commit()
+
+    folder = train(None, artifacts_root(context.app), config, progress=False, on_step=fitted)
     loaded.refresh_credit(force=True)
     card = json.loads((folder / "model_card.json").read_text())
     version = str(card["version"])

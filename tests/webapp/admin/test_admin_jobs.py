@@ -45,3 +45,25 @@ def test_a_training_must_be_confirmed(admin_browser, db):
     assert response.status_code == 422
     assert "Cochez la case pour confirmer" in response.get_data(as_text=True)
     assert db.session.query(Job).filter_by(kind="train").count() == before
+
+
+def test_a_running_training_shows_how_many_fits_are_done(admin_browser, db):
+    """A training counts its fits (cross-validation folds, the final model): the page says
+    where it stands and draws the bar, from whichever web process the admin reaches."""
+    from webapp.jobs.runner import now, worker_name
+
+    admin, _ = admin_browser
+    job = Job(kind="train", status="running", total=17, done=5, created_by="chef@example.com",
+              started_at=now(), heartbeat_at=now(), worker=worker_name())
+    db.session.add(job)
+    db.session.commit()
+    try:
+        shown = admin.get(f"/admin/jobs/{job.id}").get_data(as_text=True)
+        assert "5 ajustements sur 17" in shown
+        assert '<progress max="17" value="5"' in shown
+        assert "hx-trigger" in shown  # still running: the page keeps polling
+        table = admin.get("/admin/jobs", headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert "5 / 17" in table
+    finally:
+        db.session.delete(job)
+        db.session.commit()

@@ -43,6 +43,8 @@ def test_a_training_job_serves_its_model_and_rescores_the_portfolio(credit_artif
         job = db.session.get(Job, job.id)
         assert job.status == "done", job.message
         assert job.model_version != before and "trained" in job.message
+        # its progress counted every fit, so the admin saw it move from any process
+        assert job.total > 0 and job.done == job.total
         assert str(models().credit.version) == job.model_version
         rescore = db.session.scalar(select(Job).where(Job.kind == "rescore",
                                                       Job.model_version == job.model_version))
