@@ -88,3 +88,22 @@ def problems(page, watch: Watch, name: str) -> list[str]:
     watch.errors.clear()
     watch.server_errors.clear()
     return found
+
+
+def ask_for_review(page, live_server: str, sk_id: int, view: str) -> None:
+    """On the client page, the advisor writes the applicant's view and asks for a review."""
+    page.goto(f"{live_server}/clients/{sk_id}")
+    page.get_by_label("Point de vue du demandeur").fill(view)
+    page.get_by_role("button", name="Demander un réexamen humain").click()
+    page.get_by_test_id("review-pending").wait_for()
+
+
+def override_review(page, live_server: str, sk_id: int, justification: str) -> None:
+    """An admin opens the client's pending review and overrides the model's decision."""
+    page.goto(f"{live_server}/admin/reviews")
+    page.get_by_role("link", name=f"Dossier {sk_id}").first.click()
+    page.get_by_label("Infirmer la décision du modèle").check()
+    page.get_by_label("Justification écrite").fill(justification)
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    page.wait_for_url(f"{live_server}/admin/reviews")
+

@@ -11,6 +11,16 @@ _NEXT_ID = itertools.count(970_000_001)
 
 
 @pytest.fixture
+def fresh_login_limit(app):
+    """Tests that sign in often start with the login limits' counts at zero (failed
+    attempts made by earlier tests on the same accounts do not carry over)."""
+    from webapp.extensions import limiter
+
+    with app.app_context():
+        limiter.reset()
+
+
+@pytest.fixture
 def fresh_client(db, seeded_ids):
     """``fresh_client()`` → the ID of a new client (a copy of a seeded one), removed after."""
     from webapp.clients.models import ApplicationVersion, Client, Review

@@ -55,14 +55,21 @@ def store_content(session: Session, token: str, filename: str, content: bytes, u
     return upload
 
 
-def record_import(session: Session, upload: StoredUpload, created_by: str) -> Job:
-    """A pending import job for a stored upload (flushed; ``queue.dispatch`` commits it)."""
-    job = Job(kind="import", status="pending", total=upload.rows, done=0,
+def record_upload_job(session: Session, kind: str, upload: StoredUpload,
+                      created_by: str) -> Job:
+    """A pending job of ``kind`` that reads a stored upload, one unit per row or photo
+    (flushed; ``queue.dispatch`` commits it)."""
+    job = Job(kind=kind, status="pending", total=upload.rows, done=0,
               params=json.dumps({"upload": upload.token, "filename": upload.filename}),
               created_by=created_by[:254])
     session.add(job)
     session.flush()
     return job
+
+
+def record_import(session: Session, upload: StoredUpload, created_by: str) -> Job:
+    """A pending import job for a stored upload (flushed; ``queue.dispatch`` commits it)."""
+    return record_upload_job(session, "import", upload, created_by)
 
 
 def _source(filename: str) -> str:

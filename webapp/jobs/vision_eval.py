@@ -26,7 +26,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from ..model_store import models
-from .imports import store_content
+from .imports import record_upload_job, store_content
 from .messages import message
 from .models import Job, JobResult, StoredUpload
 from .runner import JobContext, JobFailed
@@ -51,12 +51,7 @@ def store_archive(session: Session, token: str, filename: str, content: bytes, p
 
 def record_vision_evaluation(session: Session, upload: StoredUpload, created_by: str) -> Job:
     """A pending evaluation of a stored archive (flushed; ``queue.dispatch`` commits it)."""
-    job = Job(kind=KIND, status="pending", total=upload.rows, done=0,
-              params=json.dumps({"upload": upload.token, "filename": upload.filename}),
-              created_by=created_by[:254])
-    session.add(job)
-    session.flush()
-    return job
+    return record_upload_job(session, KIND, upload, created_by)
 
 
 def run_vision_evaluation(context: JobContext) -> None:

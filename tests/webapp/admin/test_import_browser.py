@@ -10,15 +10,9 @@ import re
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+from tests.webapp.browsing import sign_in
 
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limit(app):
-    from webapp.extensions import limiter
-
-    with app.app_context():
-        limiter.reset()
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fresh_login_limit")]
 
 
 def _new_applications(seed_csv, folder, count: int) -> tuple[str, list[int]]:
@@ -42,11 +36,7 @@ def _new_applications(seed_csv, folder, count: int) -> tuple[str, list[int]]:
 def test_an_admin_imports_a_file_follows_the_job_and_opens_a_new_client(
         page, live_server, user_emails, password, seed_csv, tmp_path):
     path, ids = _new_applications(seed_csv, tmp_path, 3)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Adresse e-mail").fill(user_emails["admin"])
-    page.get_by_label("Mot de passe").fill(password)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, user_emails["admin"], password)
 
     page.goto(f"{live_server}/admin/import")
     page.locator("input[type=file]").set_input_files(path)

@@ -8,26 +8,11 @@ import re
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+from tests.webapp.browsing import ask_for_review, override_review, sign_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fresh_login_limit")]
 
 JUSTIFICATION = "Justificatifs de revenus vérifiés en agence : capacité de remboursement confirmée."
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limit(app):
-    """These tests sign in often: start each with the login rate limit's count at zero."""
-    from webapp.extensions import limiter
-
-    with app.app_context():
-        limiter.reset()
-
-
-def _sign_in(page, live_server, email, password):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe").fill(password)
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server}/")
 
 
 def test_advisor_asks_for_a_review_and_sees_the_admins_decision(browser, live_server,
@@ -35,23 +20,16 @@ def test_advisor_asks_for_a_review_and_sees_the_admins_decision(browser, live_se
                                                                 seeded_ids):
     target = seeded_ids[150]
     advisor = browser.new_context(locale="fr-FR").new_page()
-    _sign_in(advisor, live_server, user_emails["advisor"], password)
+    sign_in(advisor, live_server, user_emails["advisor"], password)
     advisor.goto(f"{live_server}/clients/{target}")
     model_verdict = re.search(r"Accordé|Refusé", advisor.locator("#decision .verdict")
                               .inner_text()).group(0)
-    view = advisor.get_by_label("Point de vue du demandeur")
-    view.fill("Le demandeur conteste : ses revenus ont augmenté depuis la demande.")
-    advisor.get_by_role("button", name="Demander un réexamen humain").click()
-    advisor.get_by_test_id("review-pending").wait_for()
+    ask_for_review(advisor, live_server, target,
+                   "Le demandeur conteste : ses revenus ont augmenté depuis la demande.")
 
     admin = browser.new_context(locale="fr-FR").new_page()
-    _sign_in(admin, live_server, user_emails["admin"], password)
-    admin.goto(f"{live_server}/admin/reviews")
-    admin.get_by_role("link", name=f"Dossier {target}").first.click()
-    admin.get_by_label("Infirmer la décision du modèle").check()
-    admin.get_by_label("Justification écrite").fill(JUSTIFICATION)
-    admin.get_by_role("button", name="Enregistrer la décision").click()
-    admin.wait_for_url(f"{live_server}/admin/reviews")
+    sign_in(admin, live_server, user_emails["admin"], password)
+    override_review(admin, live_server, target, JUSTIFICATION)
     assert "Réexamen du dossier" in admin.locator(".flashes").inner_text()
 
     advisor.reload()
@@ -74,7 +52,7 @@ def test_no_serious_accessibility_violation_in_admin_pages(page, live_server, us
                                                             password, seeded_ids, path):
     from axe_playwright_python.sync_playwright import Axe
 
-    _sign_in(page, live_server, user_emails["admin"], password)
+    sign_in(page, live_server, user_emails["admin"], password)
     page.goto(live_server + path.format(id=seeded_ids[0]))
     page.wait_for_load_state("networkidle")
     results = Axe().run(page)

@@ -9,20 +9,12 @@ import re
 
 import pytest
 
-from tests.webapp.browsing import Watch, sign_in
+from tests.webapp.browsing import Watch, ask_for_review, override_review, sign_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fresh_login_limit")]
 
 JUSTIFICATION = "Revenus complémentaires vérifiés en agence : capacité de remboursement confirmée."
 WORD = {"accepted": "Accordé", "refused": "Refusé"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limit(app):
-    from webapp.extensions import limiter
-
-    with app.app_context():
-        limiter.reset()
 
 
 def _first(text: str, *words: str) -> str:
@@ -43,19 +35,11 @@ def test_after_an_override_the_final_decision_comes_first_everywhere(
     advisor = browser.new_context(locale="fr-FR").new_page()
     watch = Watch().attach(advisor)
     sign_in(advisor, live_server, user_emails["advisor"], password)
-    advisor.goto(f"{live_server}/clients/{sk_id}")
-    advisor.get_by_label("Point de vue du demandeur").fill("Le demandeur conteste la décision.")
-    advisor.get_by_role("button", name="Demander un réexamen humain").click()
-    advisor.get_by_test_id("review-pending").wait_for()
+    ask_for_review(advisor, live_server, sk_id, "Le demandeur conteste la décision.")
 
     admin = browser.new_context(locale="fr-FR").new_page()
     sign_in(admin, live_server, user_emails["admin"], password)
-    admin.goto(f"{live_server}/admin/reviews")
-    admin.get_by_role("link", name=f"Dossier {sk_id}").first.click()
-    admin.get_by_label("Infirmer la décision du modèle").check()
-    admin.get_by_label("Justification écrite").fill(JUSTIFICATION)
-    admin.get_by_role("button", name="Enregistrer la décision").click()
-    admin.wait_for_url(f"{live_server}/admin/reviews")
+    override_review(admin, live_server, sk_id, JUSTIFICATION)
 
     # 1. the decision card
     advisor.goto(f"{live_server}/clients/{sk_id}")

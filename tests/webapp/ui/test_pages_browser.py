@@ -10,7 +10,7 @@ import pytest
 from tests.webapp.browsing import Watch, choose_language, problems, settle, sign_in
 from tests.webapp.vision import standins
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fresh_login_limit")]
 
 #: (name, who, path); {id}: a stored client, {draft}: an unsaved application's token.
 PAGES = [
@@ -83,14 +83,6 @@ def seeded_ids_module(app):
     with app.app_context():
         return [row[0] for row in db.session.query(Client.sk_id_curr)
                 .filter(Client.source == "import:seed.csv").order_by(Client.sk_id_curr)]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_limit(app):
-    from webapp.extensions import limiter
-
-    with app.app_context():
-        limiter.reset()
 
 
 @pytest.mark.parametrize("width", [1366, 390])
